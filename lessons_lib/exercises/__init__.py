@@ -1,0 +1,7 @@
+"""Exercises: ``core`` holds the Question API; one module per lesson holds its questions.
+
+Introduced in notebook 00 (start here).
+"""
+from .core import ____, FunctionQuestion, Incorrect, NumberQuestion, Outcome, Question, bind_questions, make_binder
+
+__all__ = ["____", "Question", "NumberQuestion", "FunctionQuestion", "Incorrect", "Outcome", "bind_questions", "make_binder"]

@@ -1,0 +1,153 @@
+"""A small training loop: ``fit`` / ``evaluate`` / ``predict`` with a tqdm progress bar, and a
+``History`` that plots as learning curves.
+
+Introduced in notebook 01 (filters have depth); every later lesson trains with it.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+from tqdm.auto import tqdm
+
+from .settings import get_device
+
+
+def make_loader(x, y=None, batch_size: int = 128, shuffle: bool = False, seed: int = 0) -> DataLoader:
+    """A DataLoader over in-memory arrays; ``x`` (N, …) float-like, ``y`` (N,) integer labels.
+
+    NumPy arrays are converted (uint8 images are NOT rescaled: do that before, so it stays visible).
+    Introduced in notebook 01 (filters have depth).
+    """
+    x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x)
+    if not torch.is_floating_point(x):
+        raise TypeError(f"make_loader expects float inputs, got dtype {x.dtype}; scale images first, e.g. x / 255.0")
+    tensors = [x.float()]
+    if y is not None:
+        y = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y).long()
+        if y.ndim != 1 or len(y) != len(x):
+            raise ValueError(f"labels must have shape ({len(x)},) to match x {tuple(x.shape)}, got {tuple(y.shape)}")
+        tensors.append(y)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(TensorDataset(*tensors), batch_size=batch_size, shuffle=shuffle, generator=generator)
+
+
+@dataclass
+class History:
+    """Per-epoch metrics of a ``fit`` run: ``history.metrics["val_accuracy"]`` is a list by epoch.
+
+    Introduced in notebook 01 (filters have depth).
+    """
+
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def log(self, **values: float) -> None:
+        for name, value in values.items():
+            self.metrics.setdefault(name, []).append(float(value))
+
+    def last(self, name: str) -> float:
+        if name not in self.metrics:
+            raise KeyError(f"no metric {name!r}; have {sorted(self.metrics)}")
+        return self.metrics[name][-1]
+
+    @property
+    def epochs(self) -> int:
+        return max((len(v) for v in self.metrics.values()), default=0)
+
+    def plot(self, title: str = ""):
+        """Learning curves: loss on the left, accuracy on the right."""
+        from .plots import plot_history
+
+        return plot_history(self, title=title)
+
+
+def _batches(loader: DataLoader, device: torch.device):
+    for batch in loader:
+        if len(batch) != 2:
+            raise ValueError("fit/evaluate need a loader of (inputs, labels) batches")
+        yield batch[0].to(device, non_blocking=True), batch[1].to(device, non_blocking=True)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, loader: DataLoader, loss_fn: Callable | None = None, device=None) -> dict[str, float]:
+    """Mean loss and accuracy of a classifier over a loader.
+
+    Introduced in notebook 01 (filters have depth).
+    """
+    device = device or next(model.parameters()).device
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    was_training = model.training
+    model.eval()
+    total_loss, correct, count = 0.0, 0, 0
+    for x, y in _batches(loader, device):
+        logits = model(x)
+        total_loss += float(loss_fn(logits, y)) * len(y)
+        correct += int((logits.argmax(dim=1) == y).sum())
+        count += len(y)
+    model.train(was_training)
+    if count == 0:
+        raise ValueError("evaluate got an empty loader")
+    return {"loss": total_loss / count, "accuracy": correct / count}
+
+
+@torch.no_grad()
+def predict(model: nn.Module, loader: DataLoader, device=None) -> np.ndarray:
+    """Predicted class of every example in a loader, as a NumPy array.
+
+    Introduced in notebook 01 (filters have depth).
+    """
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    predictions = [model(batch[0].to(device)).argmax(dim=1).cpu() for batch in loader]
+    model.train(was_training)
+    return torch.cat(predictions).numpy()
+
+
+def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader | None = None, epochs: int = 1,
+        optimizer: torch.optim.Optimizer | None = None, lr: float = 1e-3, loss_fn: Callable | None = None,
+        device=None, progress: bool = True, history: History | None = None) -> History:
+    """Train a classifier; returns a ``History`` of train/val loss and accuracy per epoch.
+
+    The model is moved to ``device`` (default: ``get_device()``, CUDA when present). A tqdm bar
+    shows progress over batches, with the running loss. Introduced in notebook 01 (filters have depth).
+    """
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    device = torch.device(device) if device is not None else get_device()
+    model.to(device)
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    history = history or History()
+    start = time.perf_counter()
+    bar = tqdm(total=epochs * len(train_loader), desc="training", unit="batch", disable=not progress)
+    for epoch in range(1, epochs + 1):
+        model.train()
+        total_loss, correct, count = 0.0, 0, 0
+        for x, y in _batches(train_loader, device):
+            optimizer.zero_grad(set_to_none=True)
+            logits = model(x)
+            loss = loss_fn(logits, y)
+            loss.backward()
+            optimizer.step()
+            total_loss += float(loss) * len(y)
+            correct += int((logits.argmax(dim=1) == y).sum())
+            count += len(y)
+            bar.update(1)
+            bar.set_postfix(epoch=epoch, loss=f"{total_loss / count:.3f}")
+        history.log(loss=total_loss / count, accuracy=correct / count)
+        if val_loader is not None:
+            val = evaluate(model, val_loader, loss_fn, device)
+            history.log(val_loss=val["loss"], val_accuracy=val["accuracy"])
+            bar.set_postfix(epoch=epoch, loss=f"{total_loss / count:.3f}", val_acc=f"{val['accuracy']:.3f}")
+    bar.close()
+    history.seconds += time.perf_counter() - start
+    return history
