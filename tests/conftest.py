@@ -1,0 +1,68 @@
+"""Shared test fixtures: the offline data folder, an isolated cache, a loopback HTTP server."""
+from __future__ import annotations
+
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not (SHARED_DATA / "mnist.npz").exists():
+        pytest.skip("../shared/data is not beside the project")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def isolated_settings(tmp_path, monkeypatch):
+    """A fresh cache, no LESSONS_DATA_DIR and no network, whatever the environment says."""
+    from lessons_lib import settings
+
+    monkeypatch.setattr(settings, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(settings, "DATA_DIR", None)
+    monkeypatch.setattr(settings, "OFFLINE", True)
+    return settings
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict = {}
+    hits: dict = {}
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        bodies = self.routes.get(self.path)
+        if bodies is None:
+            self.send_error(404)
+            return
+        count = self.hits.get(self.path, 0)
+        self.hits[self.path] = count + 1
+        body = bodies[min(count, len(bodies) - 1)]  # serve the bodies in turn, then repeat the last
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def http_server():
+    """A server on 127.0.0.1: ``server.serve(path, body1, body2, ...)`` returns the URL; each GET gets the next body."""
+    handler = type("Handler", (_Handler,), {"routes": {}, "hits": {}})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def serve(path: str, *bodies: bytes) -> str:
+        handler.routes[path] = list(bodies)
+        return f"http://127.0.0.1:{server.server_port}{path}"
+
+    server.serve = serve
+    server.hits = handler.hits
+    yield server
+    server.shutdown()
+    server.server_close()
