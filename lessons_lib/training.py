@@ -138,7 +138,7 @@ def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader | Non
             loss = loss_fn(logits, y)
             loss.backward()
             optimizer.step()
-            total_loss += float(loss) * len(y)
+            total_loss += loss.item() * len(y)
             correct += int((logits.argmax(dim=1) == y).sum())
             count += len(y)
             bar.update(1)
