@@ -39,7 +39,7 @@ def show_images(images, labels: Sequence | None = None, ncols: int | None = None
     if labels is not None and len(labels) != len(images):
         raise ValueError(f"got {len(labels)} labels for {len(images)} images")
     rows, cols = _grid(len(images), ncols)
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size * 1.15), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size * 1.35), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(images):
