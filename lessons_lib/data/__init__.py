@@ -73,6 +73,7 @@ def check_hashes(arrays: dict, expected: dict[str, str], what: str) -> None:
 
 
 def cache_folder(name: str) -> Path:
+    """The folder holding the verified downloads of one dataset."""
     return settings.CACHE_DIR / "downloads" / name
 
 

@@ -32,6 +32,7 @@ def read_idx(path: Path, magic: int, ndim: int) -> np.ndarray:
 
 
 def decode_idx_quartet(paths: dict[str, Path]) -> dict[str, np.ndarray]:
+    """The four IDX files of MNIST or Fashion-MNIST as x_train, y_train, x_test, y_test."""
     return {
         "x_train": read_idx(paths["train-images-idx3-ubyte.gz"], 2051, 3),
         "y_train": read_idx(paths["train-labels-idx1-ubyte.gz"], 2049, 1),
@@ -62,6 +63,7 @@ def decode_cifar_python_tarball(paths: dict[str, Path]) -> dict[str, np.ndarray]
 
 
 def decode_jpeg_blobs(blobs: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """JPEG files stored end to end (image i is blobs[offsets[i]:offsets[i+1]]) as (N, H, W, 3) uint8."""
     from PIL import Image
 
     return np.stack([np.asarray(Image.open(io.BytesIO(blobs[offsets[i]:offsets[i + 1]].tobytes())).convert("RGB"))
@@ -129,6 +131,7 @@ def to_text8(text: str) -> str:
 
 
 def decode_text8_zip(paths: dict[str, Path]) -> dict[str, str]:
+    """text8.zip as {"text": str}, checked to be 100,000,000 bytes of a–z and spaces (no checksum is published)."""
     with zipfile.ZipFile(paths["text8.zip"]) as archive:
         raw = archive.read("text8")
     if len(raw) != 100_000_000 or raw.strip(b" abcdefghijklmnopqrstuvwxyz"):
@@ -137,4 +140,5 @@ def decode_text8_zip(paths: dict[str, Path]) -> dict[str, str]:
 
 
 def decode_text8_gz(path: Path) -> dict[str, str]:
+    """A gzipped text8-style corpus (the offline Gutenberg one) as {"text": str}."""
     return {"text": gzip.open(path, "rb").read().decode("ascii")}

@@ -31,6 +31,7 @@ def array_sha256(array) -> str:
 
 
 def file_digest(path: Path, algorithm: str) -> str:
+    """Hex digest (md5, sha256, …) of a file, read in chunks."""
     digest = hashlib.new(algorithm)
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(CHUNK), b""):

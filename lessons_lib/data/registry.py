@@ -106,6 +106,7 @@ REGISTRY: dict[str, DatasetSpec] = {}
 
 
 def register(spec: DatasetSpec) -> DatasetSpec:
+    """Add a dataset to the registry ``load_dataset`` reads."""
     REGISTRY[spec.name] = spec
     return spec
 
