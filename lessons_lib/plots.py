@@ -24,8 +24,10 @@ def _grid(n: int, ncols: int | None) -> tuple[int, int]:
 
 
 def show_images(images, labels: Sequence | None = None, ncols: int | None = None, cmap: str = "gray",
-                size: float = 1.4, title: str = ""):
+                size: float = 1.4, title: str = "", symmetric: bool = False):
     """A grid of images: (N, H, W) grey, (N, H, W, 3) colour, or (N, C, H, W) tensors.
+
+    ``symmetric=True`` centres the colour scale on zero (for filters with negative weights: use cmap="RdBu_r").
 
     Introduced in notebook 01 (filters have depth).
     """
@@ -43,7 +45,9 @@ def show_images(images, labels: Sequence | None = None, ncols: int | None = None
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(images):
-            ax.imshow(images[i], cmap=cmap if images.ndim == 3 else None)
+            limit = np.abs(images[i]).max() if symmetric else None
+            ax.imshow(images[i], cmap=cmap if images.ndim == 3 else None,
+                      vmin=-limit if symmetric else None, vmax=limit)
             if labels is not None:
                 ax.set_title(str(labels[i]), fontsize=9)
     if title:

@@ -57,7 +57,9 @@ def test_bind_puts_q1_q2_into_the_namespace_and_check_reads_it(capsys):
     namespace = {}
     bind_questions(namespace, [ConvParameters, OutputSize])
     assert {"q1", "q2", "____"} <= set(namespace)
-    assert namespace["q1"].check().status == "not attempted"
+    outcome = namespace["q1"].check()
+    assert outcome.status == "not attempted" and namespace["q1"].last_outcome is outcome
+    assert outcome._ipython_display_() is None, "a notebook shows the printed verdict, not the Outcome's repr"
     namespace["n_params"] = 4640
     assert namespace["q1"].check().passed
     namespace["q1"].hint()

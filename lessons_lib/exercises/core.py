@@ -45,6 +45,9 @@ class Outcome:
     def passed(self) -> bool:
         return self.status == "correct"
 
+    def _ipython_display_(self) -> None:
+        """Already printed by ``check()``: show nothing more as a cell's result."""
+
     def __str__(self) -> str:
         icon = {"correct": "✅ Correct", "incorrect": "❌ Not yet", "not attempted": "✏️ Not attempted"}[self.status]
         return f"{icon}: {self.message}" if self.message else icon
@@ -75,6 +78,7 @@ class Question:
     def __init__(self, namespace: dict | None = None, label: str | None = None):
         self._namespace = namespace if namespace is not None else {}
         self.label = label or type(self).__name__
+        self.last_outcome: Outcome | None = None
 
     # --- what a subclass writes -------------------------------------------------------
     def check_answer(self, value: Any) -> None:  # pragma: no cover - abstract
@@ -104,11 +108,14 @@ class Question:
         return Outcome("correct", self.correct_message)
 
     def check(self) -> Outcome:
-        """Check the learner's ``var`` from the notebook and print the verdict."""
+        """Check the learner's ``var`` from the notebook and print the verdict.
+
+        The returned ``Outcome`` (also kept in ``last_outcome``) shows nothing in a notebook: the printed line is the verdict.
+        """
         value = self._namespace.get(self.var, ____)
-        outcome = self.evaluate(value)
-        print(f"{self.label}: {outcome}")
-        return outcome
+        self.last_outcome = self.evaluate(value)
+        print(f"{self.label}: {self.last_outcome}")
+        return self.last_outcome
 
     def hint(self) -> None:
         print(f"💡 Hint ({self.label}): {self.hint_text}")
@@ -187,14 +194,21 @@ class FunctionQuestion(Question):
                 raise Incorrect(f"{self.var}({shown}) returned {got!r}, expected {expected!r}")
 
 
-def bind_questions(namespace: dict, questions: Iterable[type[Question]], prefix: str = "q") -> list[Question]:
-    """Put ``q1``, ``q2``, … into a notebook's ``globals()``; returns the bound questions.
+class BoundQuestions(list):
+    """The questions ``bind`` created; a notebook cell ending in ``bind(globals())`` displays nothing more."""
+
+    def _ipython_display_(self) -> None:
+        """The printed "Exercises ready" line says it all."""
+
+
+def bind_questions(namespace: dict, questions: Iterable[type[Question]], prefix: str = "q") -> BoundQuestions:
+    """Put ``q1``, ``q2``, … into a notebook's ``globals()``; returns them (displaying nothing).
 
     Introduced in notebook 00 (start here).
     """
     if not isinstance(namespace, dict):
         raise TypeError(f"bind_questions needs the notebook's globals() dict, got {type(namespace).__name__}")
-    bound = []
+    bound = BoundQuestions()
     for number, question_class in enumerate(questions, start=1):
         name = f"{prefix}{number}"
         question = question_class(namespace, label=name)
@@ -205,10 +219,10 @@ def bind_questions(namespace: dict, questions: Iterable[type[Question]], prefix:
     return bound
 
 
-def make_binder(questions: list[type[Question]]) -> Callable[[dict], list[Question]]:
+def make_binder(questions: list[type[Question]]) -> Callable[[dict], BoundQuestions]:
     """A lesson module's ``bind(globals())`` function."""
 
-    def bind(namespace: dict) -> list[Question]:
+    def bind(namespace: dict) -> BoundQuestions:
         return bind_questions(namespace, questions)
 
     return bind
