@@ -117,3 +117,25 @@ def lenet5_c3_table() -> np.ndarray:
     for out_map, in_maps in enumerate(_LENET5_C3_COLUMNS):
         table[out_map, list(in_maps)] = 1
     return table
+
+
+def sparse_conv_parameter_count(connection_table, kernel: int | tuple[int, int], bias: bool = True) -> int:
+    """Trainable parameters of a conv layer whose output maps see only SOME input maps.
+
+    ``connection_table`` is an (out_channels, in_channels) 0/1 array (1 = this output map is fed
+    by this input map), e.g. ``lenet5_c3_table()``. Each 1 costs one kh×kw kernel; each output
+    map adds one bias. A table of all ones gives ``conv_parameter_count``.
+
+    >>> sparse_conv_parameter_count(lenet5_c3_table(), 5)   # LeNet-5's C3
+    1516
+
+    Introduced in notebook 01 (filters have depth).
+    """
+    table = np.asarray(connection_table)
+    if table.ndim != 2 or table.size == 0:
+        raise ValueError(f"connection_table must be a 2-D (out_channels, in_channels) array, got shape {table.shape}")
+    if not np.isin(table, (0, 1)).all():
+        raise ValueError("connection_table must hold only 0 and 1 (1 = connected)")
+    kh, kw = (kernel, kernel) if not isinstance(kernel, (tuple, list)) else kernel
+    kh, kw = _positive_int("kernel height", kh), _positive_int("kernel width", kw)
+    return int(table.sum()) * kh * kw + (table.shape[0] if bias else 0)

@@ -1,0 +1,85 @@
+"""Small models for the lessons: LeNet (as in Adam Harley's visualisation) and a masked
+convolution that reproduces LeNet-5's sparse C3 connections.
+
+Introduced in notebook 01 (filters have depth).
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class MaskedConv2d(nn.Conv2d):
+    """A ``Conv2d`` in which output map ``o`` sees input map ``c`` only where ``table[o, c] == 1``.
+
+    ``connection_table``: (out_channels, in_channels) 0/1 array, e.g. ``lenet5_c3_table()``.
+    The weight (out, in, kh, kw) is multiplied by the mask in every forward pass, so the
+    gradient of a masked weight is zero as well (chain rule: d(w·m)/dw = m); masked weights
+    start at zero and stay there under any optimizer. Input (N, in, H, W) → (N, out, H', W').
+
+    Introduced in notebook 01 (filters have depth).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, connection_table, **kwargs):
+        super().__init__(in_channels, out_channels, kernel_size, **kwargs)
+        table = torch.as_tensor(np.asarray(connection_table), dtype=self.weight.dtype)
+        if table.shape != (out_channels, in_channels):
+            raise ValueError(f"connection_table must have shape (out_channels, in_channels) = "
+                             f"({out_channels}, {in_channels}), got {tuple(table.shape)}")
+        if not ((table == 0) | (table == 1)).all():
+            raise ValueError("connection_table must hold only 0 and 1 (1 = connected)")
+        if self.groups != 1:
+            raise ValueError(f"MaskedConv2d needs groups=1, got groups={self.groups}")
+        self.register_buffer("mask", table[:, :, None, None].expand_as(self.weight).clone())
+        with torch.no_grad():
+            self.weight.mul_(self.mask)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._conv_forward(x, self.weight * self.mask, self.bias)
+
+    def free_parameter_count(self) -> int:
+        """Weights that can be non-zero (mask entries equal to 1) plus the biases."""
+        return int(self.mask.sum().item()) + (self.bias.numel() if self.bias is not None else 0)
+
+
+def lenet(connection_table=None, in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
+    """LeNet for 28×28 digits, layer by layer, with named layers.
+
+    (N, 1, 28, 28) → conv1 (N, 6, 28, 28) → pool1 (N, 6, 14, 14) → conv2 (N, 16, 10, 10)
+    → pool2 (N, 16, 5, 5) → fc1 120 → fc2 84 → fc3 ``num_classes`` logits.
+    conv1 pads by 2, so a 28×28 digit gives the same shapes as LeNet-5's 32×32 input.
+    With ``connection_table`` (16, 6), conv2 is a ``MaskedConv2d`` wired like LeNet-5's C3.
+
+    Introduced in notebook 01 (filters have depth).
+    """
+    conv2 = (nn.Conv2d(6, 16, 5) if connection_table is None
+             else MaskedConv2d(6, 16, 5, connection_table=connection_table))
+    return nn.Sequential(OrderedDict([
+        ("conv1", nn.Conv2d(in_channels, 6, 5, padding=2)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
+        ("conv2", conv2), ("relu2", nn.ReLU()), ("pool2", nn.MaxPool2d(2)),
+        ("flatten", nn.Flatten()),
+        ("fc1", nn.Linear(16 * 5 * 5, 120)), ("relu3", nn.ReLU()),
+        ("fc2", nn.Linear(120, 84)), ("relu4", nn.ReLU()),
+        ("fc3", nn.Linear(84, num_classes)),
+    ]))
+
+
+def layer_outputs(model: nn.Sequential, x: torch.Tensor) -> "OrderedDict[str, torch.Tensor]":
+    """Run ``x`` through a ``nn.Sequential`` and keep every named layer's output.
+
+    ``x``: a batch (N, C, H, W). Returns {layer name: output tensor}, in order.
+    Introduced in notebook 01 (filters have depth).
+    """
+    if not isinstance(model, nn.Sequential):
+        raise TypeError(f"layer_outputs needs an nn.Sequential, got {type(model).__name__}")
+    if not isinstance(x, torch.Tensor) or x.ndim != 4:
+        shape = tuple(x.shape) if hasattr(x, "shape") else type(x).__name__
+        raise ValueError(f"expected a (N, C, H, W) batch tensor, got {shape}; add batch/channel dims with x[None, None]")
+    outputs = OrderedDict()
+    for name, layer in model.named_children():
+        x = layer(x)
+        outputs[name] = x
+    return outputs

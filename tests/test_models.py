@@ -1,0 +1,74 @@
+"""Tests for lessons_lib.models (notebook 01): LeNet shapes and the masked C3 convolution."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from lessons_lib.conv import count_parameters, lenet5_c3_table, sparse_conv_parameter_count
+from lessons_lib.models import MaskedConv2d, layer_outputs, lenet
+
+
+def test_lenet_shapes():
+    outputs = layer_outputs(lenet(), torch.zeros(2, 1, 28, 28))
+    shapes = {name: tuple(out.shape) for name, out in outputs.items()}
+    assert shapes["conv1"] == (2, 6, 28, 28)
+    assert shapes["pool1"] == (2, 6, 14, 14)
+    assert shapes["conv2"] == (2, 16, 10, 10)
+    assert shapes["pool2"] == (2, 16, 5, 5)
+    assert shapes["fc3"] == (2, 10)
+    assert list(outputs) == [name for name, _ in lenet().named_children()]
+
+
+def test_masked_conv_counts_and_equivalence():
+    torch.manual_seed(0)
+    table = lenet5_c3_table()
+    conv = MaskedConv2d(6, 16, 5, connection_table=table)
+    assert count_parameters(conv) == 2416
+    assert conv.free_parameter_count() == sparse_conv_parameter_count(table, 5) == 1516
+    x = torch.randn(3, 6, 14, 14)
+    mask = torch.as_tensor(table, dtype=torch.float32)[:, :, None, None]
+    # an explicit per-map sum over only the connected inputs gives the same output
+    expected = torch.stack([
+        sum(F.conv2d(x[:, c:c + 1], conv.weight[o:o + 1, c:c + 1]) for c in np.flatnonzero(table[o]))[:, 0]
+        + conv.bias[o] for o in range(16)], dim=1)
+    assert torch.allclose(conv(x), expected, atol=1e-5)
+    assert torch.equal(conv.weight * mask, conv.weight)  # masked weights start at zero
+
+
+def test_masked_weights_stay_zero_under_training():
+    torch.manual_seed(0)
+    conv = MaskedConv2d(6, 16, 5, connection_table=lenet5_c3_table())
+    optimizer = torch.optim.AdamW(conv.parameters(), lr=1e-2, weight_decay=0.1)
+    x = torch.randn(2, 6, 6, 6)
+    before = conv.weight.detach().clone()
+    for _ in range(3):
+        optimizer.zero_grad()
+        conv(x).square().mean().backward()
+        optimizer.step()
+    masked = conv.mask == 0
+    assert (conv.weight.grad[masked] == 0).all()
+    assert (conv.weight[masked] == 0).all()
+    assert (conv.weight.detach() != before)[~masked].all()
+
+
+def test_full_table_equals_plain_conv():
+    torch.manual_seed(0)
+    conv = MaskedConv2d(2, 3, 3, connection_table=np.ones((3, 2)), padding=1)
+    x = torch.randn(1, 2, 5, 5)
+    assert torch.allclose(conv(x), F.conv2d(x, conv.weight, conv.bias, padding=1))
+
+
+@pytest.mark.parametrize("table, fragment", [
+    (np.ones((6, 16)), "shape"),
+    (np.full((16, 6), 2), "only 0 and 1"),
+])
+def test_masked_conv_bad_table(table, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        MaskedConv2d(6, 16, 5, connection_table=table)
+
+
+def test_layer_outputs_bad_input():
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        layer_outputs(lenet(), torch.zeros(28, 28))
+    with pytest.raises(TypeError, match="nn.Sequential"):
+        layer_outputs(torch.nn.Linear(2, 2), torch.zeros(1, 1, 2, 2))
