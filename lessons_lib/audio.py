@@ -1,6 +1,6 @@
 """Speech front end and a small speech model: framing, window, power spectrum, mel scale, triangular
 mel filterbank, log, deltas, FSDD clip access, per-utterance normalisation (in ``fsdd_features``), SpecAugment-style masking,
-speed perturbation.
+speed perturbation, random time and frequency warping of features, the lesson's model, and a one-cycle AdamW optimiser.
 
 Notebook 03 writes each step by hand first; these are the reusable (and tested) versions.
 Shapes: a waveform is 1-D ``(n_samples,)``; features are ``(T, n_mels)`` (time first, as in the
@@ -311,6 +311,57 @@ class SpecAugment(nn.Module):
         return f"time_masks={self.time_masks}, time_width={self.time_width}, freq_masks={self.freq_masks}, freq_width={self.freq_width}"
 
 
+def time_frequency_warp(x: torch.Tensor, max_stretch: float = 0.25, max_warp: float = 0.1,
+                        generator: torch.Generator | None = None) -> torch.Tensor:
+    """Random tempo and vocal-tract-length perturbation of a batch of features, done on the features.
+
+    ``x``: (N, C, T, F). Each example gets its own time-stretch factor s and frequency-warp factor a, drawn
+    log-uniformly from [1/(1 + max_stretch), 1 + max_stretch] and [1/(1 + max_warp), 1 + max_warp]:
+    output frame t reads input frame centre + (t − centre)/s (s > 1: the word is said more slowly), and
+    output band f reads input band f/a (a > 1: every formant moves up, as in a shorter vocal tract).
+    Values between frames and bands are interpolated linearly; frames past the clip's ends repeat the
+    edge (the padding). Every channel is warped alike (delta channels keep their values, so their slope
+    is off by the factor s: a small error for an augmentation). Returns a new tensor of the same shape.
+    Introduced in notebook 03 (log-mel convolutions).
+    """
+    if x.ndim != 4:
+        raise ValueError(f"expected a batch (N, C, T, F), got shape {tuple(x.shape)}")
+    if not (0 <= max_stretch < 1 and 0 <= max_warp < 1):
+        raise ValueError(f"max_stretch and max_warp must be in [0, 1), got {max_stretch}, {max_warp}")
+    N, _, T, F = x.shape
+
+    def factors(max_change: float) -> torch.Tensor:
+        log_range = float(np.log1p(max_change))
+        return torch.exp((2 * torch.rand(N, generator=generator) - 1) * log_range).to(x.device, x.dtype)
+
+    stretch, warp = factors(max_stretch), factors(max_warp)
+    source_t = torch.linspace(-1, 1, T, device=x.device, dtype=x.dtype)[None, :] / stretch[:, None]   # (N, T)
+    source_f = torch.linspace(0, 1, F, device=x.device, dtype=x.dtype)[None, :] / warp[:, None] * 2 - 1  # (N, F)
+    grid = torch.stack([source_f[:, None, :].expand(N, T, F), source_t[:, :, None].expand(N, T, F)], dim=-1)
+    return nn.functional.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=True)
+
+
+class TimeFrequencyWarp(nn.Module):
+    """``time_frequency_warp`` as a layer: warps in ``model.train()`` mode, does nothing in ``model.eval()``.
+
+    Introduced in notebook 03 (log-mel convolutions).
+    """
+
+    def __init__(self, max_stretch: float = 0.25, max_warp: float = 0.1):
+        super().__init__()
+        if not (0 <= max_stretch < 1 and 0 <= max_warp < 1):
+            raise ValueError(f"max_stretch and max_warp must be in [0, 1), got {max_stretch}, {max_warp}")
+        self.max_stretch, self.max_warp = max_stretch, max_warp
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training:
+            return x
+        return time_frequency_warp(x, self.max_stretch, self.max_warp)
+
+    def extra_repr(self) -> str:
+        return f"max_stretch={self.max_stretch}, max_warp={self.max_warp}"
+
+
 # --- the model ------------------------------------------------------------------------------------
 def conv_bn_relu(in_channels: int, out_channels: int, stride: int | tuple[int, int] = 1) -> nn.Sequential:
     """3 × 3 convolution (padding 1, no bias) → BatchNorm → ReLU. Introduced in notebook 03."""
@@ -348,19 +399,18 @@ class TimePooling(nn.Module):
 
 
 def build_speech_model(n_mels: int = 80, n_classes: int = 10, width: int = 32, pooling: str = "max",
-                       spec_augment: SpecAugment | None = None, dropout: float = 0.2) -> nn.Sequential:
+                       spec_augment: SpecAugment | None = None, dropout: float = 0.2,
+                       warp: TimeFrequencyWarp | None = None) -> nn.Sequential:
     """The lesson's keyword spotter for (N, 3, T, n_mels) inputs.
 
-    [optional SpecAugment] → front end: two 3×3 convs with ``width``
+    [optional TimeFrequencyWarp] → [optional SpecAugment] (both act in training mode only) → front end: two 3×3 convs with ``width``
     kernels each spanning all input channels, stride 2 × 2, BN, ReLU → (N, width, T/4, n_mels/4)
     → two more ``width``-kernel conv layers (the first halves frequency) → ``TimePooling(pooling)`` → dropout → linear.
     Introduced in notebook 03 (log-mel convolutions).
     """
     if n_mels % 8:
         raise ValueError(f"n_mels must be a multiple of 8 (three halvings), got {n_mels}")
-    layers: list[nn.Module] = []
-    if spec_augment is not None:
-        layers.append(spec_augment)
+    layers: list[nn.Module] = [augment for augment in (warp, spec_augment) if augment is not None]
     layers += [conv_bn_relu(3, width, stride=2), conv_bn_relu(width, width, stride=2),
                conv_bn_relu(width, width, stride=(1, 2)), conv_bn_relu(width, width)]
     features = width * (n_mels // 8)
@@ -392,34 +442,30 @@ def conv_front_end(width: int = 32, in_channels: int = 3) -> nn.Sequential:
     return nn.Sequential(conv_bn_relu(in_channels, width, stride=2), conv_bn_relu(width, width, stride=2))
 
 
-class RandomCopyDataset(torch.utils.data.Dataset):
-    """Training examples that come in several versions (e.g. speed 0.9, 1.0, 1.1): each time example
-    i is drawn, one of its versions is picked at random.
+# --- training schedule ------------------------------------------------------------------------------
+class OneCycleAdamW(torch.optim.AdamW):
+    """AdamW whose learning rate follows a one-cycle schedule, advanced after every batch.
 
-    ``copies``: (S, N, C, T, F) array or tensor, ``labels``: (N,). Introduced in notebook 03 (log-mel convolutions).
-    """
-
-    def __init__(self, copies, labels, seed: int = 0):
-        self.copies = torch.as_tensor(np.asarray(copies, dtype=np.float32))
-        self.labels = torch.as_tensor(np.asarray(labels)).long()
-        if self.copies.ndim != 5 or self.copies.shape[1] != len(self.labels):
-            raise ValueError(f"expected copies (S, N, C, T, F) with N = {len(self.labels)} labels, "
-                             f"got shape {tuple(self.copies.shape)}")
-        self.generator = torch.Generator().manual_seed(seed)
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, i: int):
-        version = int(torch.randint(len(self.copies), (1,), generator=self.generator))
-        return self.copies[version, i], self.labels[i]
-
-
-def make_copies_loader(copies, labels, batch_size: int = 64, seed: int = 0) -> torch.utils.data.DataLoader:
-    """A shuffling DataLoader over a ``RandomCopyDataset`` (one random version of each example per epoch).
-
+    The rate warms up from ``max_lr / 25`` to ``max_lr`` over the first 30 % of ``total_steps``
+    (``epochs × batches per epoch``), then decays along a cosine to almost 0; ``weight_decay`` is
+    AdamW's decoupled weight decay. Pass it as ``fit(..., optimizer=OneCycleAdamW(...))``: ``fit``
+    calls ``step()`` once per batch. Steps past ``total_steps`` keep the last (smallest) rate.
     Introduced in notebook 03 (log-mel convolutions).
     """
-    dataset = RandomCopyDataset(copies, labels, seed)
-    return torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True,
-                                       generator=torch.Generator().manual_seed(seed))
+
+    def __init__(self, params, max_lr: float = 3e-3, total_steps: int = 100, weight_decay: float = 0.01):
+        if isinstance(total_steps, bool) or not isinstance(total_steps, (int, np.integer)) or total_steps < 1:
+            raise ValueError(f"total_steps must be a positive int (epochs x batches per epoch), got {total_steps!r}")
+        if not max_lr > 0:
+            raise ValueError(f"max_lr must be > 0, got {max_lr!r}")
+        if not weight_decay >= 0:
+            raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+        super().__init__(params, lr=max_lr, weight_decay=weight_decay)
+        self.total_steps = int(total_steps)
+        self.schedule = torch.optim.lr_scheduler.OneCycleLR(self, max_lr=max_lr, total_steps=self.total_steps)
+
+    def step(self, closure=None):
+        loss = super().step(closure)
+        if self.schedule.last_epoch + 1 < self.total_steps:
+            self.schedule.step()
+        return loss

@@ -168,16 +168,6 @@ def test_speech_model_shapes():
     assert tuple(audio.conv_front_end()(x).shape) == (2, 32, 16, 20)
 
 
-def test_copies_loader_picks_versions():
-    copies = np.stack([np.full((8, 1, 2, 2), v, np.float32) for v in (0.0, 1.0, 2.0)])
-    loader = audio.make_copies_loader(copies, np.arange(8) % 2, batch_size=8)
-    seen = set()
-    for _ in range(5):
-        for xb, yb in loader:
-            seen.update(xb[:, 0, 0, 0].tolist())
-    assert seen == {0.0, 1.0, 2.0}
-
-
 def test_fsdd_clip_and_features():
     noise = np.random.default_rng(3).normal(0, 2000, 1000) * np.linspace(0.2, 1, 1000)
     data = {"audio": noise.astype(np.int16), "offsets": np.array([0, 400, 1000]),
@@ -233,5 +223,64 @@ def test_other_bad_inputs():
         audio.TimePooling("median")
     with pytest.raises(ValueError, match="speed factor"):
         audio.speed_perturb(tone(), 3.0)
-    with pytest.raises(ValueError, match=r"copies \(S, N, C, T, F\)"):
-        audio.RandomCopyDataset(np.zeros((4, 1, 2, 2)), np.zeros(4))
+
+
+# --- one-cycle schedule ------------------------------------------------------------------------------
+def test_one_cycle_adamw_warms_up_then_decays_and_stops_at_the_end():
+    model = torch.nn.Linear(2, 1)
+    optimizer = audio.OneCycleAdamW(model.parameters(), max_lr=1e-2, total_steps=10, weight_decay=0.01)
+    rates = []
+    for _ in range(14):                                     # 4 steps past the end must not raise
+        optimizer.zero_grad()
+        model(torch.ones(1, 2)).sum().backward()
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+    peak = int(np.argmax(rates))
+    assert rates[0] < rates[peak] and abs(rates[peak] - 1e-2) < 1e-9
+    assert all(a >= b for a, b in zip(rates[peak:], rates[peak + 1:]))
+    assert rates[-1] < 1e-5 and optimizer.param_groups[0]["weight_decay"] == 0.01
+
+
+@pytest.mark.parametrize("kwargs, fragment", [(dict(total_steps=0), "total_steps"), (dict(total_steps=2.5), "total_steps"),
+                                              (dict(max_lr=0.0), "max_lr"), (dict(weight_decay=-1.0), "weight_decay")])
+def test_one_cycle_adamw_rejects_bad_settings(kwargs, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        audio.OneCycleAdamW(torch.nn.Linear(2, 1).parameters(), **kwargs)
+
+
+# --- time and frequency warping ---------------------------------------------------------------------------
+def test_time_frequency_warp_without_change_is_the_identity():
+    x = torch.randn(3, 2, 16, 8)
+    assert torch.allclose(audio.time_frequency_warp(x, max_stretch=0.0, max_warp=0.0), x, atol=1e-5)
+
+
+def test_time_frequency_warp_moves_bands_by_a_factor_within_range():
+    bands = torch.arange(40, dtype=torch.float32).expand(64, 1, 20, 40).clone()      # value = band index
+    warped = audio.time_frequency_warp(bands, max_stretch=0.0, max_warp=0.1, generator=torch.Generator().manual_seed(0))
+    # output band f reads input band f / a; away from the top edge the profile is a line of slope 1 / a
+    slopes = (warped[:, 0, 0, 20] - warped[:, 0, 0, 10]) / 10
+    assert torch.all(slopes >= 1 / 1.1 - 1e-4) and torch.all(slopes <= 1.1 + 1e-4)
+    assert slopes.std() > 0.01                                             # each example gets its own factor
+    assert torch.allclose(warped[:, :, 5], warped[:, :, 0])                # a time-constant input stays constant
+
+
+def test_time_frequency_warp_stretches_time_about_the_centre():
+    frames = torch.arange(33, dtype=torch.float32)[None, None, :, None].expand(16, 1, 33, 4).clone()
+    warped = audio.time_frequency_warp(frames, max_stretch=0.25, max_warp=0.0, generator=torch.Generator().manual_seed(1))
+    assert torch.allclose(warped[:, 0, 16, 0], torch.full((16,), 16.0), atol=1e-4)   # the centre frame stays put
+    slopes = warped[:, 0, 20, 0] - warped[:, 0, 19, 0]                     # 1 / s for s in [1/1.25, 1.25]
+    assert torch.all(slopes >= 0.8 - 1e-4) and torch.all(slopes <= 1.25 + 1e-4)
+
+
+def test_time_frequency_warp_layer_acts_only_in_training_and_checks_its_input():
+    layer = audio.TimeFrequencyWarp(max_stretch=0.2, max_warp=0.1)
+    x = torch.randn(4, 3, 32, 40)
+    assert torch.equal(layer.eval()(x), x)
+    assert layer.train()(x).shape == x.shape and not torch.allclose(layer(x), x)
+    with pytest.raises(ValueError, match=r"\(N, C, T, F\)"):
+        audio.time_frequency_warp(torch.zeros(3, 32, 40))
+    with pytest.raises(ValueError, match="max_stretch"):
+        audio.TimeFrequencyWarp(max_stretch=1.5)
+    net = audio.build_speech_model(n_mels=40, warp=audio.TimeFrequencyWarp(), spec_augment=audio.SpecAugment())
+    assert isinstance(net[0], audio.TimeFrequencyWarp) and isinstance(net[1], audio.SpecAugment)
+    assert net.eval()(torch.randn(2, 3, 64, 40)).shape == (2, 10)
