@@ -311,6 +311,11 @@ class SpecAugment(nn.Module):
         return f"time_masks={self.time_masks}, time_width={self.time_width}, freq_masks={self.freq_masks}, freq_width={self.freq_width}"
 
 
+def _check_warp_limits(max_stretch: float, max_warp: float) -> None:
+    if not (0 <= max_stretch < 1 and 0 <= max_warp < 1):
+        raise ValueError(f"max_stretch and max_warp must be in [0, 1), got {max_stretch}, {max_warp}")
+
+
 def time_frequency_warp(x: torch.Tensor, max_stretch: float = 0.25, max_warp: float = 0.1,
                         generator: torch.Generator | None = None) -> torch.Tensor:
     """Random tempo and vocal-tract-length perturbation of a batch of features, done on the features.
@@ -326,8 +331,7 @@ def time_frequency_warp(x: torch.Tensor, max_stretch: float = 0.25, max_warp: fl
     """
     if x.ndim != 4:
         raise ValueError(f"expected a batch (N, C, T, F), got shape {tuple(x.shape)}")
-    if not (0 <= max_stretch < 1 and 0 <= max_warp < 1):
-        raise ValueError(f"max_stretch and max_warp must be in [0, 1), got {max_stretch}, {max_warp}")
+    _check_warp_limits(max_stretch, max_warp)
     N, _, T, F = x.shape
 
     def factors(max_change: float) -> torch.Tensor:
@@ -349,8 +353,7 @@ class TimeFrequencyWarp(nn.Module):
 
     def __init__(self, max_stretch: float = 0.25, max_warp: float = 0.1):
         super().__init__()
-        if not (0 <= max_stretch < 1 and 0 <= max_warp < 1):
-            raise ValueError(f"max_stretch and max_warp must be in [0, 1), got {max_stretch}, {max_warp}")
+        _check_warp_limits(max_stretch, max_warp)
         self.max_stretch, self.max_warp = max_stretch, max_warp
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
