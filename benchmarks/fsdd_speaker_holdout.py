@@ -16,17 +16,19 @@ speaker. Each row of the main table adds one idea from notebook 03 to the row ab
                               to ±25 % and warped in frequency by up to ±10 % (``TimeFrequencyWarp``)
   + 40 mel bands              40 wider bands instead of 80
   + 40 epochs                 the same, trained twice as long
+  + 40 dB floor               every clip's log-mel energies are raised to at least its loudest value minus
+                              40 dB (``limit_dynamic_range``), before the per-utterance normalisation
 
 Then two ideas that did not help in our runs, each added to the last row on its own:
 
   best + SpecAugment          random time stripes and frequency bands are zeroed while training
   best + mean+std pooling     statistics pooling over time instead of max
 
-Run (full mode: 54 trainings, about 12 minutes with --jobs 2 on two CPU cores):
+Run (full mode: 60 trainings, about 14 minutes with --jobs 2 on two CPU cores):
     LESSONS_DATA_DIR=/work/shared/data python benchmarks/fsdd_speaker_holdout.py --jobs 2
 Options: --folds george,theo (a subset of held-out speakers), --rows 0,1 (a subset of rows), --epochs-scale
 0.5 (scale every row's epochs), --threads N (torch threads per job), --jobs N (trainings in parallel
-processes), --verbose. Quick mode (LESSONS_QUICK=1) trains a tenth of the epochs on two folds, as a smoke test.
+processes), --seed 1 (another seed for every training: run-to-run spread), --verbose. Quick mode (LESSONS_QUICK=1) trains a tenth of the epochs on two folds, as a smoke test.
 
 Introduced in notebook 03 (log-mel convolutions).
 """
@@ -45,29 +47,32 @@ from lessons_lib.audio import (FSDD_SPEAKERS, OneCycleAdamW, SpecAugment, TimeFr
                                fsdd_features, standardize)
 from lessons_lib.training import evaluate, fit, make_loader
 
-PLAIN = dict(normalize=None, n_mels=80, epochs=8, one_cycle=False, warp=False, spec_augment=False, pooling="max")
+PLAIN = dict(normalize=None, n_mels=80, top_db=None, epochs=8, one_cycle=False, warp=False, spec_augment=False,
+             pooling="max")
 ROWS = [("plain", PLAIN)]
 for name, change in [("+ per-utterance norm", dict(normalize="mean+variance")),
                      ("+ one-cycle, 20 epochs", dict(one_cycle=True, epochs=20)),
                      ("+ mean only (no variance)", dict(normalize="mean")),
                      ("+ time/frequency warp", dict(warp=True)),
                      ("+ 40 mel bands", dict(n_mels=40)),
-                     ("+ 40 epochs", dict(epochs=40))]:
+                     ("+ 40 epochs", dict(epochs=40)),
+                     ("+ 40 dB floor", dict(top_db=40))]:
     ROWS.append((name, dict(ROWS[-1][1], **change)))
 MAIN_ROWS, BEST = len(ROWS), ROWS[-1][1]       # the cumulative rows; the best recipe is the last of them
 ROWS += [("best + SpecAugment", dict(BEST, spec_augment=True)),
          ("best + mean+std pooling", dict(BEST, pooling="meanstd"))]
-FEATURES: dict = {}       # (normalize, n_mels) -> (3000, 3, 64, n_mels) features; filled once, shared by forked jobs
+FEATURES: dict = {}       # (normalize, n_mels, top_db) -> (3000, 3, 64, n_mels) features; filled once, shared by forked jobs
 LABELS = SPEAKERS = None
 
 
 def feature_kind(recipe: dict) -> tuple:
-    return recipe["normalize"], recipe["n_mels"]
+    return recipe["normalize"], recipe["n_mels"], recipe["top_db"]
 
 
-def compute_features(data, normalize: str | None, n_mels: int) -> np.ndarray:
+def compute_features(data, normalize: str | None, n_mels: int, top_db: float | None) -> np.ndarray:
     return fsdd_features(data, range(len(data["labels"])), n_mels=n_mels, remove_dc=normalize is not None,
-                         normalize=normalize is not None, normalize_variance=normalize == "mean+variance")
+                         normalize=normalize is not None, normalize_variance=normalize == "mean+variance",
+                         top_db=top_db)
 
 
 def run_fold(held_out: str, recipe: dict, epochs_scale: float = 1.0, threads: int = 0, seed: int = 0) -> float:
@@ -118,6 +123,7 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="print each fold as it finishes")
     parser.add_argument("--threads", type=int, default=0, help="torch threads per job (0: PyTorch's default)")
     parser.add_argument("--jobs", type=int, default=1, help="trainings run in parallel processes")
+    parser.add_argument("--seed", type=int, default=0, help="seed of every training (weights, batches, augmentation)")
     args = parser.parse_args()
     folds = [s for s in args.folds.split(",") if s]
     unknown = sorted(set(folds) - set(FSDD_SPEAKERS))
@@ -136,10 +142,10 @@ def main() -> None:
     for kind in sorted({feature_kind(ROWS[i][1]) for i in row_ids}, key=str):
         FEATURES[kind] = compute_features(data, *kind)
     print(f"features for {len(LABELS)} clips x {len(FEATURES)} versions: {time.perf_counter() - start:.0f} s")
-    print(f"held-out speakers: {', '.join(folds)}; epochs x {args.epochs_scale}; jobs: {args.jobs}, "
+    print(f"held-out speakers: {', '.join(folds)}; epochs x {args.epochs_scale}; seed {args.seed}; jobs: {args.jobs}, "
           f"torch threads per job: {threads or torch.get_num_threads()}")
 
-    tasks = {(i, s): (s, ROWS[i][1], args.epochs_scale, threads) for i in row_ids for s in folds}
+    tasks = {(i, s): (s, ROWS[i][1], args.epochs_scale, threads, args.seed) for i in row_ids for s in folds}
     results = {}
 
     def record(key, accuracy):

@@ -198,6 +198,22 @@ def log_mel_spectrogram(waveform, sample_rate: int = FSDD_SAMPLE_RATE, n_mels: i
     return np.log(power_spectrum(frames, n_fft) @ np.ascontiguousarray(fb.T) + eps).astype(np.float32)
 
 
+def limit_dynamic_range(log_mel: np.ndarray, top_db: float = 40.0) -> np.ndarray:
+    """Raise every natural-log energy of (T, n_mels) features to at least the clip's largest value minus
+    ``top_db`` decibels (``top_db · ln(10) / 10`` in natural-log units), like ``librosa.power_to_db(top_db=...)``.
+
+    What lies more than ``top_db`` below the loudest band of the loudest frame is each recording's own
+    background noise (and the ε of the log); the floor makes that quiet part alike for every microphone.
+    Introduced in notebook 03 (log-mel convolutions).
+    """
+    x = np.asarray(log_mel, dtype=np.float32)
+    if x.ndim != 2 or x.size == 0:
+        raise ValueError(f"expected log-mel features (T, n_mels), got shape {x.shape}")
+    if isinstance(top_db, bool) or not isinstance(top_db, (int, float, np.number)) or not top_db > 0:
+        raise ValueError(f"top_db must be a positive number of decibels (e.g. 40), got {top_db!r}")
+    return np.maximum(x, x.max() - np.float32(top_db * np.log(10) / 10))
+
+
 def deltas(features: np.ndarray, n: int = 2) -> np.ndarray:
     """Regression deltas along time (axis 0): d_t = Σ_{k=1..n} k (c_{t+k} − c_{t−k}) / (2 Σ k²).
 
@@ -244,13 +260,16 @@ def fit_frames(log_mel: np.ndarray, n_frames: int) -> np.ndarray:
 
 def fsdd_features(data: Mapping[str, np.ndarray], indices: Sequence[int], n_frames: int = 64,
                   speed: float = 1.0, n_mels: int = 80, n_fft: int = 512, remove_dc: bool = False,
-                  f_min: float = 0.0, normalize: bool = False, normalize_variance: bool = True) -> np.ndarray:
+                  f_min: float = 0.0, normalize: bool = False, normalize_variance: bool = True,
+                  top_db: float | None = None) -> np.ndarray:
     """Network inputs for FSDD clips, shape (N, 3, n_frames, n_mels): log-mel → fit to n_frames →
     stacked with deltas and delta-deltas → channels first. ``speed`` ≠ 1 applies ``speed_perturb``.
 
     Per-utterance normalisation (``normalize=True``): subtract each band's mean over the clip's own
     frames (and divide by its standard deviation if ``normalize_variance``) before padding; combine
     with ``remove_dc=True`` (each frame's mean sample removed) and, if wanted, ``f_min`` in Hz.
+    ``top_db`` (e.g. 40) first floors each clip's features at its loudest value minus ``top_db`` decibels
+    (``limit_dynamic_range``).
 
     Introduced in notebook 03 (log-mel convolutions).
     """
@@ -261,6 +280,8 @@ def fsdd_features(data: Mapping[str, np.ndarray], indices: Sequence[int], n_fram
         if speed != 1.0:
             clip = speed_perturb(clip, speed)
         log_mel = log_mel_spectrogram(clip, int(data["sample_rate"]), n_mels, n_fft, filterbank=fb, remove_dc=remove_dc)
+        if top_db is not None:
+            log_mel = limit_dynamic_range(log_mel, top_db)
         if normalize:   # per-utterance normalisation over the clip's own frames, before any padding
             log_mel = log_mel - log_mel.mean(axis=0)
             if normalize_variance:

@@ -130,6 +130,32 @@ def test_deltas_match_librosa():
     assert np.abs(audio.deltas(c, 2) - reference).max() < 1e-5
 
 
+def test_limit_dynamic_range_matches_librosa_power_to_db():
+    """The floor in natural-log units equals librosa's top_db clamp in decibels."""
+    librosa = pytest.importorskip("librosa")
+    x = tone(500.0, 0.3) * np.linspace(0, 1, 2400, dtype=np.float32) ** 3     # a fade-in: deep quiet start
+    power = np.exp(audio.log_mel_spectrogram(x, SR, n_mels=40).astype(np.float64))
+    for top_db in (20.0, 40.0, 60):
+        ours = audio.limit_dynamic_range(np.log(power), top_db) * 10 / np.log(10)
+        reference = librosa.power_to_db(power, ref=1.0, amin=1e-30, top_db=top_db)
+        assert np.abs(ours - reference).max() < 1e-3
+        assert np.isclose(ours.max() - ours.min(), top_db, atol=1e-3)     # the fade really reaches the floor
+
+
+def test_limit_dynamic_range_in_features_and_bad_input():
+    noise = np.random.default_rng(3).normal(0, 2000, 1000) * np.linspace(0.001, 1, 1000)
+    data = {"audio": noise.astype(np.int16), "offsets": np.array([0, 1000]), "sample_rate": np.array(8000, np.int32)}
+    floored = audio.fsdd_features(data, [0], n_frames=12, n_mels=40, top_db=20)[0, 0]
+    assert floored.max() - floored.min() <= 20 * np.log(10) / 10 + 1e-5
+    assert not np.allclose(floored, audio.fsdd_features(data, [0], n_frames=12, n_mels=40)[0, 0])
+    with pytest.raises(ValueError, match="top_db must be a positive number"):
+        audio.limit_dynamic_range(np.zeros((4, 40)), -40)
+    with pytest.raises(ValueError, match="top_db must be a positive number"):
+        audio.limit_dynamic_range(np.zeros((4, 40)), "40")
+    with pytest.raises(ValueError, match=r"\(T, n_mels\)"):
+        audio.limit_dynamic_range(np.zeros((2, 4, 40)))
+
+
 def test_fit_frames_crops_loudest_and_pads_with_background():
     x = np.zeros((100, 4), np.float32); x[60:70] = 5
     cropped = audio.fit_frames(x, 20)

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from lessons_lib.exercises import ____, lesson03
 
@@ -13,14 +14,14 @@ from lessons_lib.exercises import ____, lesson03
 def questions():
     namespace = {}
     bound = lesson03.bind(namespace)
-    return dict(zip(["q1", "q2", "q3", "q4"], bound))
+    return dict(zip(["q1", "q2", "q3", "q4", "q5"], bound))
 
 
 def test_there_are_at_least_three_questions(questions):
-    assert len(lesson03.QUESTIONS) >= 3 and set(questions) == {"q1", "q2", "q3", "q4"}
+    assert len(lesson03.QUESTIONS) >= 3 and set(questions) == {"q1", "q2", "q3", "q4", "q5"}
 
 
-@pytest.mark.parametrize("name", ["q1", "q2", "q3", "q4"])
+@pytest.mark.parametrize("name", ["q1", "q2", "q3", "q4", "q5"])
 def test_solutions_pass_and_blank_is_not_attempted(questions, name):
     question = questions[name]
     question.assert_check_passed()
@@ -66,3 +67,18 @@ def test_front_end_parameters(questions):
     q4.assert_check_failed(10208, "bias")
     q4.assert_check_failed(768, "whole input depth")
     q4.assert_check_failed(5, "not the right")
+
+
+def test_floor_under_the_log(questions):
+    q5 = questions["q5"]
+    ln10 = np.log(10)
+    q5.assert_check_failed(lambda x, db: np.maximum(x, x.max() - db / 10), "natural logs")
+    q5.assert_check_failed(lambda x, db: np.maximum(x, x.max() - db), "natural logs")
+    q5.assert_check_failed(lambda x, db: np.minimum(x, x.max() - db * ln10 / 10), "np.maximum, not np.minimum")
+    q5.assert_check_failed(lambda x, db: np.maximum(x, x.max(axis=0) - db * ln10 / 10), "not per band")
+    q5.assert_check_failed(lambda x, db: np.maximum(x, x.max(axis=1, keepdims=True) - db * ln10 / 10), "not per band")
+    q5.assert_check_failed(lambda x, db: x, "wrong values")
+    q5.assert_check_failed(lambda x, db: x[:2], "keep the shape")
+    q5.assert_check_failed(lambda x, db: float(x.max()), "same shape")
+    q5.assert_check_failed(40.0, "should be a function")
+    q5.assert_check_passed(lambda x, db: torch.clamp(torch.tensor(x), min=float(x.max() - db * ln10 / 10)))

@@ -1,5 +1,5 @@
 """Exercises for notebook 03 (log-mel convolutions): frames in a clip, the mel scale, the front end's
-output shape and its parameter count.
+output shape, its parameter count, and a floor under the log.
 
 Introduced in notebook 03 (log-mel convolutions).
 """
@@ -8,6 +8,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
+from ..audio import limit_dynamic_range
 from ..conv import conv_output_size, conv_parameter_count
 from .core import FunctionQuestion, Incorrect, NumberQuestion, Question, make_binder
 
@@ -150,5 +153,52 @@ class FrontEndParameters(NumberQuestion):
         }
 
 
-QUESTIONS = [FramesInOneSecond, HzToMel, FrontEndOutputShape, FrontEndParameters]
+class FloorUnderTheLog(Question):
+    """Write the dynamic-range floor of section 5 (``audio.limit_dynamic_range``) yourself."""
+
+    var = "floor_log_mel"
+    prompt = ("Write `floor_log_mel(log_mel, top_db)`: raise every value of a (T, n_mels) NumPy array of natural-log "
+              "energies to at least the array's largest value minus `top_db` decibels; leave louder values as they are.")
+    hint_text = ("A decibel is 10 · log10 of a power ratio, so top_db decibels are top_db · ln(10) / 10 in natural-log "
+                 "units. One floor for the whole clip (its loudest value over all frames and bands); np.maximum does the rest.")
+    solution_code = """
+    def floor_log_mel(log_mel, top_db):
+        floor = log_mel.max() - top_db * np.log(10) / 10
+        return np.maximum(log_mel, floor)
+    """
+
+    @staticmethod
+    def cases() -> list[tuple[np.ndarray, float]]:
+        rng = np.random.default_rng(3)
+        deep = rng.normal(0, 4, (30, 40)) + np.linspace(-20, 0, 40)           # 40 bands, the lowest ~90 dB down
+        return [(deep, 40.0), (deep.T.copy(), 20.0), (rng.normal(0, 1, (5, 8)), 60.0)]
+
+    def check_answer(self, value: Any) -> None:
+        if not callable(value):
+            raise Incorrect(f"`{self.var}` should be a function, got {type(value).__name__}")
+        for log_mel, top_db in self.cases():
+            got = value(log_mel.copy(), top_db)
+            if not isinstance(got, np.ndarray) and not hasattr(got, "numpy"):
+                raise Incorrect(f"return an array of the same shape as `log_mel`, got {type(got).__name__}")
+            got = np.asarray(got, dtype=np.float64)
+            if got.shape != log_mel.shape:
+                raise Incorrect(f"the result should keep the shape {log_mel.shape} of `log_mel`, got {got.shape}")
+            if np.allclose(got, limit_dynamic_range(log_mel, top_db), atol=1e-4):
+                continue
+            if np.allclose(got, np.maximum(log_mel, log_mel.max() - top_db / 10), atol=1e-4) or \
+                    np.allclose(got, np.maximum(log_mel, log_mel.max() - top_db), atol=1e-4):
+                raise Incorrect("top_db is in decibels; the features are natural logs, so the floor lies "
+                                "top_db · ln(10) / 10 below the maximum (9.21 for 40 dB).")
+            if np.allclose(got, np.minimum(log_mel, log_mel.max() - top_db * np.log(10) / 10), atol=1e-4):
+                raise Incorrect("that caps the loud values; the floor should raise the quiet ones (np.maximum, not np.minimum).")
+            for axis in (0, 1):
+                per_axis = np.maximum(log_mel, log_mel.max(axis=axis, keepdims=True) - top_db * np.log(10) / 10)
+                if np.allclose(got, per_axis, atol=1e-4):
+                    raise Incorrect("one floor for the whole clip: measure from its loudest value over all frames and "
+                                    "bands (log_mel.max()), not per band or per frame.")
+            raise Incorrect(f"{self.var} gives the wrong values for a ({log_mel.shape[0]}, {log_mel.shape[1]}) array "
+                            f"and top_db={top_db}. Try `{self.label}.hint()`.")
+
+
+QUESTIONS = [FramesInOneSecond, HzToMel, FrontEndOutputShape, FrontEndParameters, FloorUnderTheLog]
 bind = make_binder(QUESTIONS)
