@@ -1,0 +1,77 @@
+"""Notebook 03 shows the leave-one-speaker-out benchmark's printed tables as recorded output (54+ trainings are too
+slow for a cell). These tests keep that recording honest: the rows are the script's rows, in its order, and every
+mean, worst speaker and gain in the table follows from the per-speaker numbers beside it."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "03_log_mel_convolutions.ipynb"
+SPEAKERS = ["george", "jackson", "lucas", "nicolas", "theo", "yweweler"]      # the tables' column order
+
+
+def load_benchmark():
+    spec = importlib.util.spec_from_file_location("fsdd_speaker_holdout", ROOT / "benchmarks" / "fsdd_speaker_holdout.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def recorded_tables() -> list[list[list[str]]]:
+    """Every markdown table of notebook 03 whose header starts with '| recipe |', as rows of cells."""
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    tables, current = [], None
+    for line in text.splitlines():
+        if line.startswith("| recipe |"):
+            current = []
+            tables.append(current)
+        elif current is not None and line.startswith("|"):
+            if not line.startswith("|---"):
+                current.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+        else:
+            current = None
+    return tables
+
+
+@pytest.fixture(scope="module")
+def tables():
+    found = recorded_tables()
+    assert len(found) == 2, "notebook 03 should record the main table and the side table"
+    return found
+
+
+def test_recorded_rows_are_the_benchmark_rows_in_order(tables):
+    benchmark = load_benchmark()
+    names = [name for name, _ in benchmark.ROWS]
+    main, side = tables
+    assert [row[0] for row in main] == names[:benchmark.MAIN_ROWS]
+    assert [row[0] for row in side] == names[benchmark.MAIN_ROWS:]
+
+
+def test_means_worst_and_gains_follow_from_the_speakers(tables):
+    main, side = tables
+    best_mean = None
+    for table, cumulative in ((main, True), (side, False)):
+        previous = None if cumulative else best_mean
+        for row in table:
+            accuracies = np.array([float(cell) for cell in row[1:7]])
+            mean, worst, gain = float(row[7]), row[8], row[9]
+            assert abs(accuracies.mean() - mean) <= 0.051, f"{row[0]}: mean of {accuracies} is not {mean}"
+            worst_value, worst_name = re.fullmatch(r"([\d.]+) \((\w+)\)", worst).groups()
+            assert float(worst_value) == accuracies.min(), f"{row[0]}: worst is {accuracies.min()}"
+            assert worst_name == SPEAKERS[int(np.argmin(accuracies))], f"{row[0]}: the worst speaker is not {worst_name}"
+            if previous is None:
+                assert gain == ""
+            else:
+                assert abs(float(gain) - (mean - previous)) <= 0.11, f"{row[0]}: gain {gain} vs {mean} - {previous}"
+            if cumulative:
+                previous = mean
+        if cumulative:
+            best_mean = previous
