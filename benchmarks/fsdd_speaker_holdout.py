@@ -24,11 +24,12 @@ Then two ideas that did not help in our runs, each added to the last row on its 
   best + SpecAugment          random time stripes and frequency bands are zeroed while training
   best + mean+std pooling     statistics pooling over time instead of max
 
-Run (full mode: 60 trainings, about 14 minutes with --jobs 2 on two CPU cores):
+Run (full mode: 60 trainings, about 15 minutes with --jobs 2 on two CPU cores):
     LESSONS_DATA_DIR=/work/shared/data python benchmarks/fsdd_speaker_holdout.py --jobs 2
 Options: --folds george,theo (a subset of held-out speakers), --rows 0,1 (a subset of rows), --epochs-scale
 0.5 (scale every row's epochs), --threads N (torch threads per job), --jobs N (trainings in parallel
-processes), --seed 1 (another seed for every training: run-to-run spread), --verbose. Quick mode (LESSONS_QUICK=1) trains a tenth of the epochs on two folds, as a smoke test.
+processes), --seed 1 (another seed for every training: the run-to-run spread), --verbose. Quick mode
+(LESSONS_QUICK=1) trains a tenth of the epochs on two folds, as a smoke test.
 
 Introduced in notebook 03 (log-mel convolutions).
 """
