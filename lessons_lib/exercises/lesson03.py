@@ -185,14 +185,15 @@ class FloorUnderTheLog(Question):
                 raise Incorrect(f"the result should keep the shape {log_mel.shape} of `log_mel`, got {got.shape}")
             if np.allclose(got, limit_dynamic_range(log_mel, top_db), atol=1e-4):
                 continue
+            gap = top_db * np.log(10) / 10                     # top_db decibels in natural-log units
             if np.allclose(got, np.maximum(log_mel, log_mel.max() - top_db / 10), atol=1e-4) or \
                     np.allclose(got, np.maximum(log_mel, log_mel.max() - top_db), atol=1e-4):
                 raise Incorrect("top_db is in decibels; the features are natural logs, so the floor lies "
                                 "top_db · ln(10) / 10 below the maximum (9.21 for 40 dB).")
-            if np.allclose(got, np.minimum(log_mel, log_mel.max() - top_db * np.log(10) / 10), atol=1e-4):
+            if np.allclose(got, np.minimum(log_mel, log_mel.max() - gap), atol=1e-4):
                 raise Incorrect("that caps the loud values; the floor should raise the quiet ones (np.maximum, not np.minimum).")
             for axis in (0, 1):
-                per_axis = np.maximum(log_mel, log_mel.max(axis=axis, keepdims=True) - top_db * np.log(10) / 10)
+                per_axis = np.maximum(log_mel, log_mel.max(axis=axis, keepdims=True) - gap)
                 if np.allclose(got, per_axis, atol=1e-4):
                     raise Incorrect("one floor for the whole clip: measure from its loudest value over all frames and "
                                     "bands (log_mel.max()), not per band or per frame.")
