@@ -6,6 +6,7 @@ Introduced in notebook 01 (filters have depth).
 from __future__ import annotations
 
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -83,3 +84,57 @@ def layer_outputs(model: nn.Sequential, x: torch.Tensor) -> "OrderedDict[str, to
         x = layer(x)
         outputs[name] = x
     return outputs
+
+
+def saved_model_path(name: str) -> Path:
+    """Where ``save_model(model, name, ...)`` keeps a trained model: ``<cache dir>/models/<name>.pt``.
+
+    Introduced in notebook 07 (MNIST end to end), which saves its fast model for notebook 08 to load.
+    """
+    from .settings import CACHE_DIR
+
+    if not isinstance(name, str) or not name or "/" in name or "\\" in name:
+        raise ValueError(f"a saved model's name is a plain file stem like 'lesson07_fast_mnist', got {name!r}")
+    return CACHE_DIR / "models" / f"{name}.pt"
+
+
+def save_model(model: nn.Module, name: str, builder: str, **builder_kwargs) -> Path:
+    """Save a trained model as its state dict plus the code that builds it, atomically.
+
+    ``builder`` is ``"module:function"`` (e.g. ``"lessons_lib.models:lenet"``); ``builder_kwargs`` are
+    passed to it on load. Returns the file's path (see ``saved_model_path``).
+    Introduced in notebook 07 (MNIST end to end).
+    """
+    import importlib
+    import os
+
+    module_name, _, function_name = builder.partition(":")
+    if not module_name or not function_name:
+        raise ValueError(f"builder must be 'module:function', e.g. 'lessons_lib.models:lenet', got {builder!r}")
+    getattr(importlib.import_module(module_name), function_name)  # fail now, not when loading
+    path = saved_model_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.stem}.part{os.getpid()}")
+    state = {key: value.detach().cpu() for key, value in model.state_dict().items()}
+    torch.save({"builder": builder, "kwargs": builder_kwargs, "state_dict": state}, partial)
+    os.replace(partial, path)
+    return path
+
+
+def load_saved_model(name: str) -> nn.Module:
+    """Rebuild a model saved by ``save_model`` (on the CPU, in eval mode).
+
+    Raises ``FileNotFoundError`` naming the notebook to run when the file does not exist.
+    Introduced in notebook 07 (MNIST end to end); notebook 08 loads lesson 07's fast model with it.
+    """
+    import importlib
+
+    path = saved_model_path(name)
+    if not path.exists():
+        raise FileNotFoundError(f"no saved model {name!r} at {path}; run the notebook that trains it first "
+                                f"(e.g. notebook 07 saves 'lesson07_fast_mnist')")
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    module_name, _, function_name = saved["builder"].partition(":")
+    model = getattr(importlib.import_module(module_name), function_name)(**saved["kwargs"])
+    model.load_state_dict(saved["state_dict"])
+    return model.eval()

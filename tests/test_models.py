@@ -72,3 +72,26 @@ def test_layer_outputs_bad_input():
         layer_outputs(lenet(), torch.zeros(28, 28))
     with pytest.raises(TypeError, match="nn.Sequential"):
         layer_outputs(torch.nn.Linear(2, 2), torch.zeros(1, 1, 2, 2))
+
+
+def test_a_saved_model_comes_back_with_the_same_weights(isolated_settings):
+    from lessons_lib.models import load_saved_model, save_model, saved_model_path
+
+    model = lenet()
+    path = save_model(model, "test_lenet", "lessons_lib.models:lenet")
+    assert path == saved_model_path("test_lenet") and path.exists()
+    again = load_saved_model("test_lenet")
+    x = torch.randn(2, 1, 28, 28)
+    assert torch.allclose(model.eval()(x), again(x))
+    assert not again.training
+
+
+def test_saving_and_loading_models_say_what_is_wrong(isolated_settings):
+    from lessons_lib.models import load_saved_model, save_model
+
+    with pytest.raises(FileNotFoundError, match="run the notebook"):
+        load_saved_model("never_saved")
+    with pytest.raises(ValueError, match="module:function"):
+        save_model(lenet(), "x", "lessons_lib.models.lenet")
+    with pytest.raises(ValueError, match="plain file stem"):
+        save_model(lenet(), "../x", "lessons_lib.models:lenet")
