@@ -97,3 +97,17 @@ def test_confusion_matrix_counts_pairs():
     with pytest.raises(ValueError, match="y_pred"):
         confusion_matrix([0, 1], [0])
     plot_confusion_matrix([0, 1, 1], [0, 1, 0], class_names=["a", "b"])
+
+
+def test_start_lesson_seeds_picks_the_device_and_times_the_notebook(capsys):
+    import torch
+
+    from lessons_lib import start_lesson
+
+    lesson = start_lesson(seed=3)
+    first = torch.rand(1)
+    assert "mode:" in capsys.readouterr().out
+    start_lesson(seed=3)
+    assert torch.equal(first, torch.rand(1))
+    assert lesson.device.type in ("cpu", "cuda")
+    assert lesson.finish() >= 0 and "notebook ran in" in capsys.readouterr().out
