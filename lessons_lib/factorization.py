@@ -350,21 +350,31 @@ class LearnerNet(nn.Module):
 
     ``fixed=False`` (the question's version): no bias on the first conv, nothing between the two
     convs. ``fixed=True``: BatchNorm + ReLU between them, a pointwise 1×1 after the depthwise conv
-    (so channels mix again), BatchNorm + ReLU after it. Initialisation is left to the caller
+    (so channels mix again), BatchNorm + ReLU after it. ``batchnorm=True`` alone: BatchNorm + ReLU
+    between the two convs and after the block, no pointwise 1×1 (one change at a time).
+    ``five_by_five=True``: the unfactorized block of TensorFlow's tutorial, one 5×5 conv with a bias,
+    then ReLU (cannot be combined with the other two). Initialisation is left to the caller
     (``init_normal_`` / ``init_kaiming_``). Introduced in notebook 04 (Inception-style factorization).
     """
 
-    def __init__(self, width: int = 64, fixed: bool = False):
+    def __init__(self, width: int = 64, fixed: bool = False, batchnorm: bool = False, five_by_five: bool = False):
         super().__init__()
         width = _channels("width", width)
-        self.fixed = bool(fixed)
+        if five_by_five and (fixed or batchnorm):
+            raise ValueError("five_by_five=True builds the unfactorized 5×5 block; it takes no fixed= or batchnorm=")
+        self.fixed, self.batchnorm, self.five_by_five = bool(fixed), bool(batchnorm), bool(five_by_five)
         self.block1 = self._block(3, width)
         self.block2 = self._block(width, width)
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(width * 8 * 8, 384), nn.ReLU(),
                                   nn.Linear(384, 192), nn.ReLU(), nn.Linear(192, 10))
 
     def _block(self, in_channels: int, width: int) -> nn.Sequential:
-        if self.fixed:
+        if self.five_by_five:
+            layers = [nn.Conv2d(in_channels, width, 5, padding=2, bias=True), nn.ReLU()]
+        elif self.batchnorm and not self.fixed:
+            layers = [nn.Conv2d(in_channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(),
+                      nn.Conv2d(width, width, 3, padding=1, groups=width, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+        elif self.fixed:
             layers = [nn.Conv2d(in_channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(),
                       nn.Conv2d(width, width, 3, padding=1, groups=width, bias=False),
                       nn.Conv2d(width, width, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
