@@ -78,7 +78,7 @@ def tiny_mnist_spec(http_server, monkeypatch):
     remote = tuple(RemoteFile(http_server.serve("/" + name, body), name, md5(body)) for name, body in bodies.items())
     spec = DatasetSpec(name="tiny_mnist", title="40 MNIST digits", licence="CC BY-SA 3.0", remote=remote,
                        decode_remote=decoders.decode_idx_quartet, data_dir_file="tiny_mnist.npz",
-                       decode_data_dir=lambda p: dict(np.load(p)),
+                       read_data_dir=lambda p: dict(np.load(p)),
                        remote_sha256={k: data_module.array_sha256(v) for k, v in arrays.items()})
     monkeypatch.setitem(REGISTRY, "tiny_mnist", spec)
     return spec, arrays, bodies
