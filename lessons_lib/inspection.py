@@ -380,7 +380,9 @@ def _elementwise_step(name: str, layer: nn.Module, value: float, channel: int) -
         gamma = float(layer.weight[channel]) if layer.weight is not None else 1.0
         beta = float(layer.bias[channel]) if layer.bias is not None else 0.0
         out = (value - mean) / math.sqrt(var + layer.eps) * gamma + beta
-        return name, f"({value:+.4f} − {mean:.4f}) / √({var:.4f} + {layer.eps:g}) · {gamma:.4f} + {beta:+.4f}", out
+        signed = lambda number: f"{number:.4f}" if number >= 0 else f"({number:.4f})"  # noqa: E731
+        return name, (f"({value:+.4f} − {signed(mean)}) / √({var:.4f} + {layer.eps:g}) · {signed(gamma)} "
+                      f"+ {signed(beta)}"), out
     if isinstance(layer, (nn.Dropout, nn.Dropout2d, nn.Identity)):
         return name, f"{value:+.4f} (unchanged at inference)", value
     out = float(layer(torch.tensor([value], dtype=torch.float64)).item())

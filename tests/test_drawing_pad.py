@@ -79,3 +79,16 @@ def test_draw_centering_shows_the_four_steps():
     fig = draw_centering(center_like_mnist(drawing))
     assert len(fig.axes) == 4
     assert "28×28" in fig.axes[3].get_title()
+
+
+def test_strokes_to_image_draws_round_capped_lines_of_the_pads_width():
+    from lessons_lib.widgets import strokes_to_image
+
+    image = strokes_to_image([[(0.5, 0.25), (0.5, 0.75)]], resolution=100, line_width=0.1)
+    assert image.shape == (100, 100) and image.dtype == np.float32
+    ink = np.argwhere(image > 0.5)
+    assert ink[:, 1].max() - ink[:, 1].min() + 1 == 10          # 0.1 of 100 pixels wide
+    assert ink[:, 0].min() == 20 and ink[:, 0].max() == 79      # 0.25…0.75 plus round caps of 0.05
+    dot = strokes_to_image([[(0.5, 0.5)]], resolution=100, line_width=0.1)
+    assert 60 <= (dot > 0.5).sum() <= 90                        # a click leaves a round dot (π·5² ≈ 79)
+    assert strokes_to_image([]).max() == 0.0

@@ -170,6 +170,11 @@ ARCHITECTURES = {
         nn.MaxPool2d(3, stride=2, padding=1), nn.Dropout2d(0.3), nn.Flatten(), nn.Dropout(0.5),
         nn.Linear(6 * 5 * 5, 12), nn.BatchNorm1d(12), nn.SiLU(), nn.Linear(12, 10), nn.LogSoftmax(dim=1)),
     "non-sequential": GlobalPoolNet,
+    "fast-mnist-like": lambda: nn.Sequential(OrderedDict(   # lesson 07's fast net: bias-free convs, BatchNorm, pools
+        [(name, layer) for block, width, previous in ((1, 16, 1), (2, 32, 16), (3, 64, 32)) for name, layer in (
+            (f"conv{block}", nn.Conv2d(previous, width, 3, padding=1, bias=False)), (f"bn{block}", nn.BatchNorm2d(width)),
+            (f"relu{block}", nn.ReLU()), (f"pool{block}", nn.MaxPool2d(2)))]
+        + [("flatten", nn.Flatten()), ("fc", nn.Linear(64 * 3 * 3, 10))])),
 }
 
 

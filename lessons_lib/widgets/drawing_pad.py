@@ -170,3 +170,28 @@ def draw_centering(steps):
         ax.set_yticks([])
     fig.tight_layout()
     return fig
+
+
+def strokes_to_image(strokes, resolution: int = 112, line_width: float = 0.075) -> np.ndarray:
+    """What the pad syncs for mouse strokes, computed in Python: each stroke is a list of (x, y) points in
+    [0, 1] (fractions of the canvas, y downwards), drawn as a round-capped line ``line_width`` (a fraction of
+    the canvas) wide, white on black, sampled at ``resolution``×``resolution`` with anti-aliased edges.
+
+    For tests and for notebooks without a browser: ``pad.set_image(strokes_to_image([[(0.5, 0.2), (0.5, 0.8)]]))``
+    is a drawn "1". Introduced in notebook 08 (inside a CNN).
+    """
+    centres = (np.arange(resolution) + 0.5) / resolution
+    px, py = np.meshgrid(centres, centres)
+    distance = np.full((resolution, resolution), np.inf)
+    for stroke in strokes:
+        points = np.asarray(stroke, dtype=float).reshape(-1, 2)
+        if len(points) == 0:
+            continue
+        starts, ends = points[:-1] if len(points) > 1 else points, points[1:] if len(points) > 1 else points
+        for (x0, y0), (x1, y1) in zip(starts, ends):
+            dx, dy = x1 - x0, y1 - y0
+            length = dx * dx + dy * dy
+            t = np.clip(((px - x0) * dx + (py - y0) * dy) / length, 0, 1) if length > 0 else 0.0
+            distance = np.minimum(distance, np.hypot(px - (x0 + t * dx), py - (y0 + t * dy)))
+    edge = 1.0 / resolution
+    return np.clip((line_width / 2 - distance) / edge + 0.5, 0, 1).astype(np.float32)

@@ -268,20 +268,24 @@ class LayerInspector:
         self.arithmetic.value = arithmetic_html(self.unit)
 
 
-def draw_unit(unit: UnitArithmetic, max_channels: int = 16):
+def draw_unit(unit: UnitArithmetic, max_channels: int = 16, title: str = ""):
     """What feeds one unit: for each input channel its patch (top), the kernel slice (middle, red = positive
     weight) and their product summed (title); channels a connection table cuts off are greyed out. Pooling
     shows its window; a Linear unit on a vector shows its largest contributions as bars.
 
-    Returns the Figure. Introduced in notebook 08 (inside a CNN).
+    ``title`` goes in front of the figure's own title (e.g. which model). Returns the Figure.
+    Introduced in notebook 08 (inside a CNN).
     """
+    prefix = f"{title}: " if title else ""
     if unit.kind in ("conv", "linear") and unit.kernels is not None and np.ndim(unit.patches[0]) == 2:
         count = min(len(unit.patches), max_channels)
         fig, axes = plt.subplots(2, count, figsize=(1.15 * count + 0.6, 2.9), squeeze=False)
         limit = max(float(np.abs(np.stack(unit.kernels)).max()), 1e-12)
+        patches = np.stack(unit.patches)
+        low, high = float(patches.min()), max(float(patches.max()), float(patches.min()) + 1e-12)
         for i in range(count):
             ok = bool(unit.connected[i])
-            axes[0, i].imshow(unit.patches[i], cmap="gray" if ok else "Greys", alpha=1.0 if ok else 0.25)
+            axes[0, i].imshow(unit.patches[i], cmap="gray", vmin=low, vmax=high, alpha=1.0 if ok else 0.25)
             axes[1, i].imshow(unit.kernels[i], cmap="RdBu_r", vmin=-limit, vmax=limit, alpha=1.0 if ok else 0.25)
             axes[0, i].set_title(f"map {unit.input_channels[i]}\n{unit.contributions[i]:+.3f}" if ok
                                  else f"map {unit.input_channels[i]}\nnot connected", fontsize=8,
@@ -289,9 +293,9 @@ def draw_unit(unit: UnitArithmetic, max_channels: int = 16):
             for ax in axes[:, i]:
                 ax.set_xticks([])
                 ax.set_yticks([])
-        axes[0, 0].set_ylabel(f"{unit.source}\npatch", fontsize=8)
+        axes[0, 0].set_ylabel(f"{unit.source}\npatch\n(one scale)", fontsize=8)
         axes[1, 0].set_ylabel("kernel\nslice", fontsize=8)
-        fig.suptitle(f"{unit.layer} unit {unit.channel}"
+        fig.suptitle(f"{prefix}{unit.layer} unit {unit.channel}"
                      + (f" at ({unit.row}, {unit.col})" if unit.kind == "conv" else "")
                      + f": Σ {float(unit.contributions.sum()):+.3f} + bias {unit.bias:+.3f} = {unit.total:+.3f}"
                      + (f" → {unit.value:+.3f}" if unit.steps else ""), fontsize=10)
@@ -304,14 +308,14 @@ def draw_unit(unit: UnitArithmetic, max_channels: int = 16):
                     color="red" if unit.kind == "max pool" and v == unit.total else "white")
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(f"{unit.layer}: {unit.kind.split()[0]} of the window\n= {unit.total:.3f}", fontsize=9)
+        ax.set_title(f"{prefix}{unit.layer}: {unit.kind.split()[0]} of the window\n= {unit.total:.3f}", fontsize=9)
     else:
         order = np.argsort(-np.abs(unit.contributions))[:max_channels]
         fig, ax = plt.subplots(figsize=(6, 2.6))
         ax.bar(range(len(order)), unit.contributions[order], color=["C3" if v > 0 else "C0" for v in unit.contributions[order]])
         ax.set_xticks(range(len(order)), [str(unit.input_channels[i]) for i in order], fontsize=7)
         ax.set_xlabel(f"{unit.source} unit")
-        ax.set_title(f"{unit.layer} unit {unit.channel}: largest contributions (of {len(unit.contributions)})", fontsize=9)
+        ax.set_title(f"{prefix}{unit.layer} unit {unit.channel}: largest contributions (of {len(unit.contributions)})", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -341,4 +345,36 @@ def draw_receptive_field(outputs, field, channel: int = 0):
     fig.suptitle(f"receptive field of {field.layer} ({field.row}, {field.col}): {field.size[0]}×{field.size[1]} "
                  "input pixels (padding included)", fontsize=10)
     fig.tight_layout()
+    return fig
+
+
+def draw_layer_strips(outputs, names, max_channels: int = 16, cmap: str = "viridis"):
+    """Every layer's output for one input, one strip per layer: its channels as small images on ONE colour
+    scale per layer (with a colour bar), vector layers as a row of units. The static twin of the inspector's
+    strips. Returns the Figure. Introduced in notebook 08 (inside a CNN).
+    """
+    fig = plt.figure(figsize=(1.0 * max_channels + 1.8, 1.05 * len(names) + 0.3))
+    grid = fig.add_gridspec(len(names), max_channels + 2, width_ratios=[1] * max_channels + [0.15, 0.6])
+    for i, name in enumerate(names):
+        value = outputs[name][0].float().numpy()
+        low, high = float(value.min()), float(value.max())
+        if value.ndim == 3:
+            shown = value[:max_channels]
+            for c, image in enumerate(shown):
+                ax = fig.add_subplot(grid[i, c])
+                picture = ax.imshow(image, cmap=cmap, vmin=low, vmax=high)
+                ax.set_xticks([])
+                ax.set_yticks([])
+                if c == 0:
+                    ax.set_ylabel(f"{name}\n{'×'.join(map(str, value.shape))}", fontsize=8, rotation=0, ha="right", va="center")
+            if len(value) > max_channels:
+                ax.set_title(f"+{len(value) - max_channels} more", fontsize=7, loc="right")
+        else:
+            ax = fig.add_subplot(grid[i, :max_channels])
+            picture = ax.imshow(value[None, :], cmap=cmap, vmin=low, vmax=high, aspect="auto")
+            ax.set_yticks([])
+            ax.set_xticks(range(len(value)) if len(value) <= 10 else [])
+            ax.set_ylabel(f"{name}\n{len(value)}", fontsize=8, rotation=0, ha="right", va="center")
+        fig.colorbar(picture, cax=fig.add_subplot(grid[i, max_channels]))
+    fig.subplots_adjust(left=0.08, right=0.97, top=0.97, bottom=0.03, hspace=0.35, wspace=0.12)
     return fig
