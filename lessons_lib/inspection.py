@@ -341,6 +341,16 @@ class UnitArithmetic:
     after: list[tuple[str, str, float]] = field(default_factory=list)
     box: Box | None = None
 
+    @property
+    def pre_activation(self) -> float:
+        """Σ contributions + bias (for pooling: the pooled value), before any element-wise layer."""
+        return self.total
+
+    @property
+    def activated_value(self) -> float:
+        """The value after the element-wise layers that follow the chosen one (e.g. conv2 → relu2)."""
+        return self.after[-1][2] if self.after else self.value
+
     def explain(self, max_terms: int = 8) -> str:
         """The arithmetic as readable lines of text."""
         where = f"({self.row}, {self.col})" if self.kind not in ("linear", "flatten", "softmax") else ""

@@ -75,8 +75,10 @@ def test_unit_of_a_linear_layer_by_hand():
     assert unit.contributions.tolist() == [10.5]
     assert unit.bias == 0.25 and unit.total == unit.value == 10.75 == pytest.approx(unit.forward_value)
     assert unit.after[0][0] == "act" and unit.after[0][2] == 10.75
+    assert unit.pre_activation == 10.75 and unit.activated_value == 10.75
     second = unit_contributions(model, x, "act", 1)         # 2 + 3 − 4 − 4 = −3 → ReLU → 0
     assert second.total == -3.0 and second.steps[0][2] == 0.0 == second.value == second.forward_value
+    assert unit_contributions(model, x, "fc", 1).activated_value == 0.0
 
 
 def test_unit_of_a_second_linear_layer_lists_every_input_unit():
