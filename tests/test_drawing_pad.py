@@ -32,6 +32,16 @@ def test_a_synced_drawing_reads_back_as_floats():
     assert pad.is_empty and pad.image() is None
 
 
+def test_pixels_from_the_browser_arrive_as_a_memoryview_and_are_taken():
+    pad = DrawingPad()
+    pixels = np.zeros((112, 112), np.uint8)
+    pixels[30:80, 50:60] = 200
+    pad.set_state({"pixels": memoryview(pixels.tobytes())})   # what the widget comm delivers on pointer-up
+    assert isinstance(pad.pixels, bytes) and pad.image().max() == np.float32(200 / 255)
+    pad.set_state({"pixels": memoryview(b"")})                  # Clear
+    assert pad.is_empty
+
+
 def test_set_image_resizes_a_28x28_digit_and_round_trips():
     pad = DrawingPad()
     digit = np.zeros((28, 28), np.float32)

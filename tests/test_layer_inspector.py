@@ -31,6 +31,8 @@ def test_inspector_before_and_after_a_drawing():
     inspector = LayerInspector({"sparse C3": lenet(connection_table=lenet5_c3_table()), "full": lenet()})
     assert "lbl-predictions" in inspector.predictions.value and "nothing drawn yet" in inspector.predictions.value
     assert "lbl-preview" in inspector.preview._dom_classes
+    inspector.pad.set_state({"pixels": memoryview(np.zeros(112 * 112, np.uint8).tobytes())})  # an empty sync
+    assert "nothing drawn yet" in inspector.predictions.value
     inspector.pad.set_image(digit())                          # a simulated pointer-up
     assert inspector.last_update_seconds is not None
     text = re.sub("<[^>]+>", "", inspector.predictions.value)

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 import traitlets
+from ipywidgets.widgets.trait_types import bytes_serialization
 
 NOTHING_DRAWN = "nothing drawn yet"
 
@@ -94,7 +95,8 @@ class DrawingPad(anywidget.AnyWidget):
 
     _esm = _ESM
     _css = _CSS
-    pixels = traitlets.Bytes(b"").tag(sync=True)
+    # bytes from the browser arrive as a memoryview: bytes_serialization turns them into bytes
+    pixels = traitlets.Bytes(b"").tag(sync=True, **bytes_serialization)
     strokes = traitlets.Int(0).tag(sync=True)
     resolution = traitlets.Int(112).tag(sync=True)
     canvas_size = traitlets.Int(280).tag(sync=True)

@@ -26,6 +26,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import traitlets
+from ipywidgets.widgets.trait_types import bytes_serialization
 from matplotlib.patches import Rectangle
 from torch import nn
 
@@ -88,8 +89,8 @@ export default { render };
 """
 
 _STRIPS_CSS = """
-.lbl-strip { display: flex; flex-wrap: wrap; align-items: center; gap: 3px; margin: 2px 0; }
-.lbl-strip-label { width: 150px; font: 11px monospace; }
+.lbl-strip { display: flex; flex-wrap: nowrap; overflow-x: auto; align-items: center; gap: 3px; margin: 2px 0; }
+.lbl-strip-label { flex: 0 0 150px; font: 11px monospace; }
 .lbl-fmap { cursor: pointer; border: 1px solid #ccc; image-rendering: pixelated; }
 .lbl-colorbar { display: inline-block; width: 60px; height: 8px; margin-left: 8px; border: 1px solid #999; }
 .lbl-range { font: 10px monospace; color: #555; }
@@ -117,8 +118,8 @@ class FeatureMapStrips(anywidget.AnyWidget):
     _esm = _STRIPS_ESM
     _css = _STRIPS_CSS
     layers = traitlets.List([]).tag(sync=True)
-    data = traitlets.Bytes(b"").tag(sync=True)
-    colormap = traitlets.Bytes(_colormap_bytes()).tag(sync=True)
+    data = traitlets.Bytes(b"").tag(sync=True, **bytes_serialization)
+    colormap = traitlets.Bytes(_colormap_bytes()).tag(sync=True, **bytes_serialization)
     gradient = traitlets.Unicode(_gradient()).tag(sync=True)
     highlight = traitlets.Dict({}).tag(sync=True)
     selected = traitlets.Dict({}).tag(sync=True)
@@ -133,7 +134,7 @@ class FeatureMapStrips(anywidget.AnyWidget):
             codes = (scaled * 255).round().astype(np.uint8)
             if value.ndim == 3:
                 channels, height, width = value.shape
-                info = dict(kind="maps", height=height, width=width, scale=max(2, 56 // max(height, width)))
+                info = dict(kind="maps", height=height, width=width, scale=max(1, round(44 / max(height, width))))
                 label = f"{name} {channels}×{height}×{width}"
             else:
                 channels = len(value)
@@ -190,7 +191,7 @@ class LayerInspector:
         self.strips = FeatureMapStrips()
         self.preview = widgets.Image(format="png", width=112, height=112)
         self.preview.add_class("lbl-preview")
-        self.predictions = widgets.HTML(f'<div class="lbl-predictions">{NOTHING_DRAWN}</div>')
+        self.predictions = widgets.HTML(f'<div class="lbl-predictions" style="font-size:15px">{NOTHING_DRAWN}</div>')
         self.arithmetic = widgets.HTML('<div class="lbl-arithmetic" data-sum="" data-value="">click a unit of a '
                                        'feature map to see what feeds it</div>')
         self.chooser = widgets.Dropdown(options=list(self.models), description="model")
@@ -228,7 +229,7 @@ class LayerInspector:
         image = self.pad.image()
         if image is None:
             self.x, self.outputs = None, None
-            self.predictions.value = f'<div class="lbl-predictions">{NOTHING_DRAWN}</div>'
+            self.predictions.value = f'<div class="lbl-predictions" style="font-size:15px">{NOTHING_DRAWN}</div>'
             self.strips.layers, self.strips.data, self.strips.highlight = [], b"", {}
             self.arithmetic.value = f'<div class="lbl-arithmetic" data-sum="" data-value="">{NOTHING_DRAWN}</div>'
             return
@@ -238,7 +239,7 @@ class LayerInspector:
         self.x = self.preprocess(steps.image)
         self.outputs = feature_maps(self.model, self.x)
         predictions = top_predictions(self.model, self.x, outputs=self.outputs)
-        self.predictions.value = f'<div class="lbl-predictions">{format_predictions(predictions)}</div>'
+        self.predictions.value = f'<div class="lbl-predictions" style="font-size:15px">{format_predictions(predictions)}</div>'
         self.strips.show(self.outputs, self.shown_layers())
         if self.strips.selected:
             self._explain(**self.strips.selected)
