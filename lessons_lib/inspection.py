@@ -278,8 +278,7 @@ def receptive_field(model: nn.Module, layer: str, row: int = 0, col: int = 0, ch
             box = _window_back(box, module)
         elif isinstance(module, nn.Flatten):
             if vector_unit is not None:
-                c, rest = divmod(vector_unit, below_shape[1] * below_shape[2])
-                r, q = divmod(rest, below_shape[2])
+                r, q = divmod(vector_unit % (below_shape[1] * below_shape[2]), below_shape[2])
                 box = Box(r, r + 1, q, q + 1)
                 vector_unit = None
             else:
@@ -292,7 +291,9 @@ def receptive_field(model: nn.Module, layer: str, row: int = 0, col: int = 0, ch
     for name in ["input"] + names[:index + 1]:
         if name in unclipped:
             boxes[name] = unclipped[name].clip(*shapes[name][1:])
-    full = unclipped["input"]
+    full = unclipped.get("input") or Box(0, shapes["input"][1], 0, shapes["input"][2])
+    boxes.setdefault("input", full)
+    boxes.move_to_end("input", last=False)
     return ReceptiveField(layer, row, col, boxes, (full.height, full.width))
 
 
@@ -430,7 +431,7 @@ def unit_contributions(model: nn.Module, x, layer: str, channel: int, row: int =
         row = col = 0
     index = names.index(layer)
     core_index = index
-    while core_index >= 0 and isinstance(layers[core_index][1], _ELEMENTWISE + ACTIVATIONS):
+    while core_index >= 0 and isinstance(layers[core_index][1], _ELEMENTWISE):
         core_index -= 1
     previous = ["input"] + names
     if core_index < 0:
