@@ -247,7 +247,11 @@ class Question:
             f"{type(self).__name__} declares {len(self.mistakes)} known mistakes; give it at least {at_least} "
             "as mistakes = ((\"wrong code defining var\", \"fragment of the message\"), ...)")
         for code, fragment in self.mistakes:
-            outcome = self.evaluate(self.value_of(code))
+            namespace = self.solution_namespace()
+            exec(textwrap.dedent(code), namespace)
+            assert self.var in namespace, f"{type(self).__name__}: the mistake {code!r} does not define {self.var!r}"
+            # checked as in a notebook whose globals are the namespace the code ran in
+            outcome = type(self)(namespace, label=self.label).evaluate(namespace[self.var])
             assert outcome.status == "incorrect", f"{type(self).__name__}: the mistake {code!r} passed the check"
             assert fragment.lower() in outcome.message.lower(), (
                 f"{type(self).__name__}: for the mistake {code!r} the message {outcome.message!r} "
