@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import os
 import textwrap
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -108,6 +109,8 @@ class Question:
     solution_code: str = ""
     correct_message: str = ""
     mistakes: tuple[tuple[str, str], ...] = ()
+    points: int = 1            # what its graded cell is worth in the instructors' nbgrader course
+    needs: tuple[str, ...] = ()   # names from earlier notebook cells that the solution uses
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -164,7 +167,11 @@ class Question:
 
         The returned ``Outcome`` (also kept in ``last_outcome``) shows nothing in a notebook: the printed line is the verdict.
         """
-        self.last_outcome = self.evaluate(self.answer())
+        if self.var and self.var not in self._namespace:
+            self.last_outcome = Outcome("not attempted", f"`{self.var}` is not defined yet: write your answer in its "
+                                                         "cell and run that cell first.")
+        else:
+            self.last_outcome = self.evaluate(self.answer())
         if self.last_outcome.status != "not attempted":
             self.attempts += 1
         print(f"{self.label}: {self.last_outcome}")
@@ -201,6 +208,10 @@ class Question:
         print(f"💡 Hint {level}/{len(hints)} ({self.label}){more}\n" + "\n".join(lines))
 
     def solution(self) -> None:
+        if os.environ.get("LESSONS_HIDE_SOLUTIONS", "") not in ("", "0"):
+            print(f"Solution ({self.label}): hidden for this course's graded homework (LESSONS_HIDE_SOLUTIONS is set). "
+                  f"Try `{self.label}.hint()`.")
+            return
         print(f"Solution ({self.label}):\n\n" + textwrap.indent(textwrap.dedent(self.solution_code).strip(), "    "))
 
     def progress_rows(self) -> list[tuple[str, str, str, int, int]]:
