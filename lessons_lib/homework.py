@@ -224,6 +224,7 @@ import os
 import nbformat
 from nbclient.exceptions import DeadKernelError
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor, Preprocessor
+from traitlets import Bool
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, Execute, GetGrades,
                                     IgnorePattern, LimitOutput, SaveAutoGrades)
 
@@ -282,6 +283,8 @@ c.Autograde.autograde_preprocessors = [ExecuteSurvivingCrashes, IgnorePattern, C
 class HideHiddenTestTracebacks(Preprocessor):
     """Feedback shows a failed hidden test as its one-line message: a traceback would quote the hidden code."""
 
+    enabled = Bool(True)   # nbconvert's own preprocessors start disabled
+
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code" and "BEGIN HIDDEN TESTS" in cell.source:
             for output in cell.get("outputs", []):
@@ -334,6 +337,7 @@ def build_course(course_dir: Path, lessons: list[str] | None = None, notebooks_d
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: ``python -m lessons_lib.homework build COURSE_DIR [--lessons NN …] [--exercises-only]``."""
     parser = argparse.ArgumentParser(prog="python -m lessons_lib.homework",
                                      description="Build an nbgrader course directory from the lessons.")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -18,7 +18,7 @@ import nbformat
 import pytest
 
 import lessons_lib.exercises as exercises
-from lessons_lib.exercises import ____
+from lessons_lib.exercises import ____, FunctionQuestion
 
 LESSON_MODULES = sorted(info.name for info in pkgutil.iter_modules(exercises.__path__) if info.name.startswith("lesson"))
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -96,3 +96,20 @@ def test_every_notebook_binds_at_least_three_exercises_with_check_hint_and_solut
             f"{notebook.name}: offer {label}.hint() and {label}.solution() next to {label}.check()")
     labels = {leaf.label for q in questions for leaf in q.leaves()} | {q.label for q in questions}
     assert checked <= labels, f"{notebook.name}: checks {sorted(checked - labels)} name no bound question"
+
+
+FUNCTION_LEAVES = [(name, leaf) for name, leaf in ALL_LEAVES if isinstance(leaf, FunctionQuestion)]
+
+
+@pytest.mark.parametrize("module_name, question", FUNCTION_LEAVES,
+                         ids=[f"{name}-{leaf.label}" for name, leaf in FUNCTION_LEAVES])
+def test_function_questions_yield_args_and_expected_and_pass_their_hidden_cases(module_name, question):
+    cases = list(question.cases())
+    hidden = list(question.hidden_cases())
+    assert cases, f"{module_name} {question.label}: cases() yields nothing"
+    for case in cases + hidden:
+        assert isinstance(case, tuple) and len(case) == 2 and isinstance(case[0], tuple), (
+            f"{module_name} {question.label}: cases() must yield (args, expected) with args a tuple, got {case!r}")
+    solution = question.solution_value()
+    for args, expected in hidden:
+        assert question.same(solution(*args), expected), f"{module_name} {question.label}: hidden case {args} fails"
