@@ -113,3 +113,9 @@ def test_function_questions_yield_args_and_expected_and_pass_their_hidden_cases(
     solution = question.solution_value()
     for args, expected in hidden:
         assert question.same(solution(*args), expected), f"{module_name} {question.label}: hidden case {args} fails"
+
+
+@pytest.mark.parametrize("module_name, question", [(n, q) for n, q in ALL_LEAVES if n <= "lesson05"],
+                         ids=[i for (n, _), i in zip(ALL_LEAVES, IDS) if n <= "lesson05"])
+def test_lessons_00_to_05_give_several_hints(module_name, question):
+    assert len(question.all_hints()) >= 2, f"{module_name} {question.label}: give `hints = (…, …)`, q.hint(2) goes further"
