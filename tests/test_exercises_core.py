@@ -76,3 +76,156 @@ def test_bind_needs_a_dict():
 def test_incorrect_is_an_exception_with_the_learners_message():
     with pytest.raises(Incorrect, match="biases"):
         ConvParameters().check_answer(4608)
+
+
+# --- hints by level, hints from the last mistake, mistakes, diagnose, parts, progress -------------------------
+
+from lessons_lib.exercises import MultiPartQuestion, Question, make_binder, make_progress  # noqa: E402
+
+
+class Layered(NumberQuestion):
+    """Parameters of Conv2d(16, 32, 3), with three hints."""
+
+    var = "n_layered"
+    prompt = "How many parameters has Conv2d(16, 32, 3)?"
+    hints = ("one", "two", "three")
+    solution_code = "n_layered = 32 * (16 * 9 + 1)"
+    mistakes = (("n_layered = 32 * 16 * 9", "biases"), ("n_layered = 16 * (32 * 9 + 1)", "swapped"))
+
+    def expected(self):
+        return 32 * (16 * 9 + 1)
+
+    def wrong_answer_hints(self):
+        return {32 * 16 * 9: "you forgot the biases", 16 * (32 * 9 + 1): "you swapped input and output"}
+
+    def check_answer(self, value):
+        if value == -1:
+            raise Incorrect("negative: a count is at least 0", hint="count, don't subtract")
+        super().check_answer(value)
+
+
+def test_hint_text_alone_is_the_only_hint_and_hints_give_hint_text():
+    assert ConvParameters.hints == ("n · (f · k · k + 1)",)
+    assert Layered.hint_text == "one" and Layered().all_hints() == ("one", "two", "three")
+
+
+def test_hint_levels_and_the_count_of_hints_used(capsys):
+    q = Layered()
+    q.hint()
+    assert "Hint 1/3" in capsys.readouterr().out
+    q.hint(3)
+    q.hint(7)
+    out = capsys.readouterr().out
+    assert "three" in out and "has 3 hints" in out and q.hints_used == 3
+    with pytest.raises(TypeError, match="whole number"):
+        q.hint("2")
+    with pytest.raises(ValueError, match="from 1"):
+        q.hint(0)
+
+
+def test_hint_starts_from_the_mistake_the_last_check_saw(capsys):
+    namespace = {"n_layered": 32 * 16 * 9}
+    q = Layered(namespace, label="q1")
+    q.check()
+    q.hint()
+    out = capsys.readouterr().out
+    assert "Your last answer" in out and "forgot the biases" in out and "one" in out
+    namespace["n_layered"] = -1                       # a mistake with its own hint replaces hint 1
+    q.check()
+    q.hint()
+    out = capsys.readouterr().out
+    assert "count, don't subtract" in out and "\none" not in out
+    namespace["n_layered"] = 7                        # not recognised: plain hint 1
+    q.check()
+    q.hint()
+    assert "Your last answer" not in capsys.readouterr().out
+
+
+def test_declared_mistakes_are_run_and_too_few_fail():
+    Layered().assert_mistakes_fail()
+    with pytest.raises(AssertionError, match="at least 2"):
+        ConvParameters().assert_mistakes_fail()
+
+    class Wrongly(Layered):
+        mistakes = (("n_layered = 32 * 16 * 9", "biases"), ("n_layered = 32 * (16 * 9 + 1)", "anything"))
+
+    with pytest.raises(AssertionError, match="passed the check"):
+        Wrongly().assert_mistakes_fail()
+
+
+class Doubler(FunctionQuestion):
+    var = "double"
+    prompt = "double(x)"
+    solution_code = "double = lambda x: 2 * x"
+
+    def cases(self):
+        return [((1,), 2), ((5,), 10)]
+
+    def diagnose(self, args, got, expected):
+        return "you squared it" if got == args[0] ** 2 else None
+
+
+def test_diagnose_names_a_wrong_function_and_args_are_copies():
+    Doubler().assert_check_failed(lambda x: x ** 2, "squared")
+    Doubler().assert_check_failed(lambda x: x + 1, "double(5) returned 6, expected 10")
+    Doubler().assert_check_failed(3, "should be a function")
+
+
+class TwoParts(MultiPartQuestion):
+    """A question in two parts."""
+
+    class A(Layered):
+        pass
+
+    class B(Doubler):
+        mistakes = (("double = lambda x: x ** 2", "squared"), ("double = lambda x: x + 1", "expected"))
+
+    parts = {"a": A, "b": B}
+
+
+def test_multi_part_questions_check_each_part(capsys):
+    namespace = {}
+    bound = make_binder([TwoParts, Layered])(namespace)
+    q1 = namespace["q1"]
+    assert q1.a.label == "q1.a" and [leaf.label for leaf in q1.leaves()] == ["q1.a", "q1.b"]
+    assert q1.check().status == "not attempted"
+    namespace["n_layered"] = 32 * (16 * 9 + 1)
+    assert q1.a.check().passed and q1.check().status == "incorrect"
+    namespace["double"] = lambda x: 2 * x
+    assert q1.check().passed
+    q1.assert_check_passed()
+    q1.assert_mistakes_fail()
+    q1.solution()
+    assert "double = lambda x: 2 * x" in capsys.readouterr().out and len(bound) == 2
+
+
+def test_progress_shows_status_and_hints_used(capsys):
+    questions = [Layered, Doubler]
+    progress = make_progress(questions)
+    namespace = {}
+    make_binder(questions)(namespace)
+    namespace["n_layered"] = 3
+    namespace["q1"].check()
+    namespace["q1"].hint(2)
+    capsys.readouterr()
+    rows = progress()
+    assert [(r[0], r[2], r[3], r[4]) for r in rows] == [("q1", "not yet", 2, 1), ("q2", "not attempted", 0, 0)]
+    out = capsys.readouterr().out
+    assert "not yet" in out and "0 of 2 correct" in out and rows._ipython_display_() is None
+    namespace["n_layered"] = 32 * 145
+    namespace["q1"].check()
+    assert progress()[0][2] == "correct"
+
+
+def test_a_question_without_hints_or_mistakes_still_works(capsys):
+    class Bare(Question):
+        var = "x"
+        solution_code = "x = 1"
+
+        def check_answer(self, value):
+            if value != 1:
+                raise Incorrect("not 1")
+
+    Bare().assert_check_passed()
+    Bare().hint()
+    assert "Hint 0/0" in capsys.readouterr().out

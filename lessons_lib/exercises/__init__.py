@@ -2,6 +2,8 @@
 
 Introduced in notebook 00 (start here).
 """
-from .core import ____, FunctionQuestion, Incorrect, NumberQuestion, Outcome, Question, bind_questions, make_binder
+from .core import (____, FunctionQuestion, Incorrect, MultiPartQuestion, NumberQuestion, Outcome, Question,
+                   bind_questions, make_binder, make_progress)
 
-__all__ = ["____", "Question", "NumberQuestion", "FunctionQuestion", "Incorrect", "Outcome", "bind_questions", "make_binder"]
+__all__ = ["____", "Question", "NumberQuestion", "FunctionQuestion", "MultiPartQuestion", "Incorrect", "Outcome",
+           "bind_questions", "make_binder", "make_progress"]

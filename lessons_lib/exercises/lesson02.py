@@ -14,34 +14,48 @@ from torch import nn
 
 from ..conv import conv_multiply_adds, conv_parameter_count
 from ..pointwise import linear_per_pixel, linear_to_conv
-from .core import Incorrect, NumberQuestion, Question, make_binder
+from .core import Incorrect, NumberQuestion, Question, make_binder, make_progress
 
 
 class ParametersOfA1x1Conv(NumberQuestion):
-    """Parameters of nn.Conv2d(192, 64, kernel_size=1)."""
+    """Parameters of the 1×1 conv that reduces 192 channels to 96 before Inception (3a)'s 3×3 branch."""
 
     var = "n_parameters_1x1"
     units = "parameter count"
-    prompt = ("GoogLeNet's first Inception block reads a 192-channel 28×28 map and, before its 3×3 branch, "
-              "reduces it with a 1×1 conv to 64 channels (with biases). How many trainable parameters does that "
+    prompt = ("GoogLeNet's first Inception block, (3a), reads a 192-channel 28×28 map and, before its 3×3 branch, "
+              "reduces it with a 1×1 conv to 96 channels (with biases). How many trainable parameters does that "
               "1×1 conv have? Set `n_parameters_1x1` (compute it, don't build the layer).")
-    hint_text = ("A 1×1 conv is a Linear(192, 64) applied at every pixel: 64 kernels, each with one weight per "
-                 "input channel (192) plus one bias. The 28×28 size does not enter.")
+    hints = ("A 1×1 conv is a Linear(192, 96) applied at every pixel. How many weights has one of its 96 kernels?",
+             "96 kernels, each with one weight per input channel (192) plus one bias. The 28×28 size does not enter.",
+             "n_parameters_1x1 = 96 * (192 * 1 * 1 + 1)")
     solution_code = """
-        n_parameters_1x1 = 64 * (192 * 1 * 1 + 1)
+        n_parameters_1x1 = 96 * (192 * 1 * 1 + 1)
     """
-    correct_message = "64 × (192 + 1), the same as nn.Linear(192, 64); the 28×28 size does not matter."
+    correct_message = "96 × (192 + 1), the same as nn.Linear(192, 96); the 28×28 size does not matter."
+    mistakes = (
+        ("n_parameters_1x1 = 64 * (192 + 1)", "separate 1×1 branch"),
+        ("n_parameters_1x1 = 96 * 192", "forgot the biases"),
+        ("n_parameters_1x1 = 96 * 192 + 192", "one per input channel"),
+        ("n_parameters_1x1 = 96 * (192 * 3 * 3 + 1)", "3×3 conv"),
+        ("n_parameters_1x1 = 96 * (192 + 1) * 28 * 28", "shared"),
+    )
 
     def expected(self) -> int:
-        return conv_parameter_count(192, 64, 1)
+        return conv_parameter_count(192, 96, 1)
 
     def wrong_answer_hints(self) -> dict:
         return {
-            64 * 192: "close: you forgot the biases (one per output channel).",
-            192 * (64 + 1): "you swapped input and output: there are 64 kernels, each with 192 weights and a bias.",
-            64 * (192 * 3 * 3 + 1): "that is a 3×3 conv; a 1×1 kernel has one weight per input channel.",
-            64 * (1 + 1): "a 1×1 kernel is 1×1 in space but still spans all 192 input channels.",
-            64 * (192 + 1) * 28 * 28: "weights are shared across pixels: the 28×28 map size does not multiply the count.",
+            conv_parameter_count(192, 64, 1): "64 is Inception (3a)'s separate 1×1 branch. The 1×1 conv in front of "
+                                              "the 3×3 branch reduces to 96 channels (GoogLeNet's Table 1, "
+                                              "'#3×3 reduce' = 96).",
+            96 * 192: "close: you forgot the biases (one per output channel).",
+            # 192 · (96 + 1) is the same number: swapping input and output gives it too
+            96 * 192 + 192: "that is 96·192 weights plus 192 biases, one per input channel. A bias belongs to a "
+                            "kernel, i.e. to an OUTPUT channel: 96 biases (swapping input and output gives this "
+                            "number too).",
+            96 * (192 * 3 * 3 + 1): "that is a 3×3 conv; a 1×1 kernel has one weight per input channel.",
+            96 * (1 + 1): "a 1×1 kernel is 1×1 in space but still spans all 192 input channels.",
+            96 * (192 + 1) * 28 * 28: "weights are shared across pixels: the 28×28 map size does not multiply the count.",
         }
 
 
@@ -52,9 +66,10 @@ class CopyLinearIntoConv(Question):
     prompt = ("Write `conv_from_linear(linear)` that takes an `nn.Linear(C, C_out)` and returns an "
               "`nn.Conv2d(C, C_out, kernel_size=1)` holding the same weights and bias, so that the conv gives on "
               "every pixel what the Linear gives on that pixel's channel vector.")
-    hint_text = ("Build `nn.Conv2d(linear.in_features, linear.out_features, kernel_size=1)`, then inside "
-                 "`with torch.no_grad():` copy `linear.weight[:, :, None, None]` (shape (C_out, C) → (C_out, C, 1, 1)) "
-                 "into `conv.weight` and `linear.bias` into `conv.bias`.")
+    hints = ("Build `nn.Conv2d(linear.in_features, linear.out_features, kernel_size=1)`; its weight has shape "
+             "(C_out, C, 1, 1), the Linear's (C_out, C).",
+             "Inside `with torch.no_grad():` copy `linear.weight[:, :, None, None]` (shape (C_out, C) → (C_out, C, 1, 1)) "
+             "into `conv.weight` and `linear.bias` into `conv.bias`.")
     solution_code = """
         def conv_from_linear(linear):
             conv = nn.Conv2d(linear.in_features, linear.out_features, kernel_size=1)
@@ -64,15 +79,34 @@ class CopyLinearIntoConv(Question):
             return conv
     """
     correct_message = "the conv's weight is the Linear's weight with two trailing 1×1 axes."
+    mistakes = (
+        ("conv_from_linear = lambda linear: linear", "return an nn.Conv2d"),
+        ("conv_from_linear = lambda linear: nn.Conv2d(linear.in_features, linear.out_features, 1)", "bias is not"),
+        ("conv_from_linear = lambda linear: nn.Conv2d(linear.in_features, linear.out_features, 3)", "kernel_size=1"),
+        ("""
+def conv_from_linear(linear):
+    conv = nn.Conv2d(linear.in_features, linear.out_features, kernel_size=1)
+    with torch.no_grad():
+        conv.weight.copy_(linear.weight[:, :, None, None])
+    return conv
+""", "bias"),
+        ("""
+def conv_from_linear(linear):
+    conv = nn.Conv2d(linear.in_features, linear.out_features, kernel_size=1)
+    with torch.no_grad():
+        conv.weight.copy_(linear.weight.T.reshape(linear.out_features, -1, 1, 1))
+        conv.bias.copy_(linear.bias)
+    return conv
+""", "not transposed"),
+    )
 
-    def cases(self) -> list[tuple[int, int]]:
+    def layer_sizes(self) -> list[tuple[int, int]]:
         return [(8, 3), (5, 16), (4, 4)]   # the square case catches a transposed weight
 
     def check_answer(self, value: Any) -> None:
-        if not callable(value):
-            raise Incorrect(f"`{self.var}` should be a function, got {type(value).__name__}")
+        self.require_function(value)
         generator = torch.Generator().manual_seed(0)
-        for in_features, out_features in self.cases():
+        for in_features, out_features in self.layer_sizes():
             with torch.random.fork_rng(devices=[]):  # leave the notebook's random state alone
                 linear = nn.Linear(in_features, out_features)
             with torch.no_grad():
@@ -109,14 +143,23 @@ class BottleneckMultiplyAdds(NumberQuestion):
     prompt = ("GoogLeNet's Inception (3a) 3×3 branch: on a 28×28 map with 192 channels, a 1×1 conv reduces to "
               "96 channels, then a 3×3 conv ('same' padding, stride 1) makes 128 channels. How many multiply-adds do "
               "the two convs take together, for one image (biases not counted)? Set `bottleneck_multiply_adds`.")
-    hint_text = ("One output value of a conv costs (input channels × kh × kw) multiply-adds; there are "
-                 "(output channels × 28 × 28) output values. Add the 1×1 layer's cost and the 3×3 layer's cost.")
+    hints = ("Count the two convs separately, then add them.",
+             "One output value of a conv costs (input channels × kh × kw) multiply-adds; there are "
+             "(output channels × 28 × 28) output values. Add the 1×1 layer's cost and the 3×3 layer's cost.",
+             "192·96·28·28 for the 1×1 reduction plus 96·128·3·3·28·28 for the 3×3 conv.")
     solution_code = """
         reduce_1x1 = 192 * 96 * 1 * 1 * 28 * 28      # 96 output maps, each value reads 192 channels
         conv_3x3 = 96 * 128 * 3 * 3 * 28 * 28        # 128 output maps, each value reads 96 channels × 3×3
         bottleneck_multiply_adds = reduce_1x1 + conv_3x3
     """
     correct_message = "about 101 million, against 173 million for the 3×3 conv straight on 192 channels."
+    mistakes = (
+        ("bottleneck_multiply_adds = 192 * 128 * 3 * 3 * 28 * 28", "without the 1×1 bottleneck"),
+        ("bottleneck_multiply_adds = 96 * 128 * 3 * 3 * 28 * 28", "3×3 conv alone"),
+        ("bottleneck_multiply_adds = 192 * 96 * 28 * 28", "1×1 reduction alone"),
+        ("bottleneck_multiply_adds = 192 * 96 + 96 * 128 * 3 * 3", "one output pixel"),
+        ("bottleneck_multiply_adds = 192 * 96 * 28 * 28 + 96 * 128 * 28 * 28", "by 9"),
+    )
 
     def expected(self) -> int:
         return conv_multiply_adds(192, 96, 1, 28, 28) + conv_multiply_adds(96, 128, 3, 28, 28)
@@ -145,12 +188,19 @@ class KernelOfAFullyConnectedHead(Question):
     prompt = ("A CNN's head is `nn.Flatten()` then `nn.Linear(800, 64)`, reading a (32, 5, 5) feature map. "
               "Turned into an `nn.Conv2d` that gives the same 64 numbers, what is the shape of the conv's weight, "
               "in PyTorch's order? Set `head_kernel_shape` to a tuple of four ints.")
-    hint_text = ("PyTorch stores a conv weight as (out_channels, in_channels, kernel height, kernel width). Each of the "
-                 "64 outputs reads every value of the map, so its kernel covers the whole map.")
+    hints = ("PyTorch stores a conv weight as (out_channels, in_channels, kernel height, kernel width).",
+             "Each of the 64 outputs reads every value of the (32, 5, 5) map, so its kernel covers the whole map.")
     solution_code = """
         head_kernel_shape = (64, 32, 5, 5)
     """
     correct_message = "64 kernels, each exactly the size of the (32, 5, 5) map: on a larger map it would slide."
+    mistakes = (
+        ("head_kernel_shape = (64, 800, 1, 1)", "800-channel"),
+        ("head_kernel_shape = (64, 32, 1, 1)", "one pixel"),
+        ("head_kernel_shape = (32, 64, 5, 5)", "out is 64"),
+        ("head_kernel_shape = (5, 5, 32, 64)", "Keras"),
+        ("head_kernel_shape = (64, 5, 5, 32)", "channels-last"),
+    )
 
     def expected(self) -> tuple[int, ...]:
         return tuple(linear_to_conv(nn.Linear(800, 64), (32, 5, 5)).weight.shape)
@@ -168,6 +218,11 @@ class KernelOfAFullyConnectedHead(Question):
                             "32 channels of 5×5, so the kernel is 32 × 5 × 5.")
         if got == (64, 32, 1, 1):
             raise Incorrect("a 1×1 kernel sees one pixel at a time; the Linear sees all 5×5 positions at once.")
+        if got == (5, 5, 32, 64):
+            raise Incorrect("(5, 5, 32, 64) is Keras's (kh, kw, in, out) order; PyTorch's is (out, in, kh, kw).")
+        if got == (64, 5, 5, 32):
+            raise Incorrect("(64, 5, 5, 32) is the channels-last order (out, kh, kw, in); PyTorch "
+                            "puts the input channels second: (out, in, kh, kw).")
         if got[0] == expected[1] and got[1] == expected[0]:
             raise Incorrect(f"{got}: PyTorch orders a conv weight (out_channels, in_channels, kh, kw); out is 64.")
         raise Incorrect(f"{got} is not it. Try `{self.label}.hint()`.")
@@ -175,3 +230,4 @@ class KernelOfAFullyConnectedHead(Question):
 
 QUESTIONS = [ParametersOfA1x1Conv, CopyLinearIntoConv, BottleneckMultiplyAdds, KernelOfAFullyConnectedHead]
 bind = make_binder(QUESTIONS)
+progress = make_progress(QUESTIONS)

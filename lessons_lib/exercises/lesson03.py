@@ -6,13 +6,14 @@ Introduced in notebook 03 (log-mel convolutions).
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
 
 from ..audio import limit_dynamic_range
 from ..conv import conv_output_size, conv_parameter_count
-from .core import FunctionQuestion, Incorrect, NumberQuestion, Question, make_binder
+from .core import FunctionQuestion, Incorrect, NumberQuestion, Question, make_binder, make_progress
 
 SAMPLE_RATE, FRAME_MS, HOP_MS = 8000, 25, 10
 
@@ -23,13 +24,19 @@ class FramesInOneSecond(NumberQuestion):
     var = "frames_in_one_second"
     prompt = ("A clip is exactly 1 s long at 8 kHz. With 25 ms frames every 10 ms (the tail that does not fill a "
               "frame is dropped), how many frames T does it give?")
-    hint_text = "Convert to samples first (frame = 200, hop = 80). Then T = 1 + (n − frame) // hop."
+    hints = ("Convert to samples first: a frame is 25 ms × 8 kHz = 200 samples, a hop 10 ms = 80 samples.",
+             "The first frame starts at sample 0; each further frame needs 80 more samples: T = 1 + (n − frame) // hop.")
     solution_code = """
     n_samples = 8000
     frame, hop = 200, 80
     frames_in_one_second = 1 + (n_samples - frame) // hop
     """
     units = "number of frames"
+    mistakes = (
+        ("frames_in_one_second = 8000 // 80", "last frames would run past"),
+        ("frames_in_one_second = (8000 - 200) // 80", "add 1"),
+        ("frames_in_one_second = 1000 // 25", "frames overlap"),
+    )
 
     def expected(self) -> int:
         frame, hop = SAMPLE_RATE * FRAME_MS // 1000, SAMPLE_RATE * HOP_MS // 1000
@@ -49,24 +56,44 @@ class HzToMel(FunctionQuestion):
 
     var = "hz_to_mel_exercise"
     prompt = "Write `hz_to_mel_exercise(f)` returning 2595 · log10(1 + f / 700) for a frequency f in Hz."
-    hint_text = "Use math.log10 (or np.log10), not the natural log: 1000 Hz should give about 1000 mel."
+    hints = ("Use math.log10 (or np.log10), not the natural log: 1000 Hz should give about 1000 mel.",
+             "return 2595 * math.log10(1 + f / 700)  — 1127 · ln(1 + f / 700) is the same scale written with the "
+             "natural log (1127 ≈ 2595 / ln 10).")
     solution_code = """
     def hz_to_mel_exercise(f):
         return 2595 * math.log10(1 + f / 700)
     """
+    correct_message = "2595 · log10(1 + f/700) — the same curve as 1127 · ln(1 + f/700), since 2595 / ln 10 ≈ 1127."
+    mistakes = (
+        ("hz_to_mel_exercise = lambda f: 2595 * math.log(1 + f / 700)", "natural log"),
+        ("hz_to_mel_exercise = lambda f: 2595 * math.log10(f / 700) if f else 0.0", "1 + f / 700"),
+        ("hz_to_mel_exercise = lambda f: 2595 * math.log10(1 + f) / 700", "expected"),
+    )
 
     def cases(self):
         return [((f,), 2595 * math.log10(1 + f / 700)) for f in (0.0, 700.0, 1000.0, 4000.0)]
 
+    def hidden_cases(self):
+        return [((f,), 2595 * math.log10(1 + f / 700)) for f in (250.0, 3500.0)]
+
+    def same(self, got, expected):
+        # 1127 · ln(1 + f/700) differs from 2595 · log10(1 + f/700) by 6e-6 (1127 is 2595 / ln 10 rounded): accept it
+        return (isinstance(got, numbers.Real) and not isinstance(got, bool)
+                and math.isclose(got, expected, rel_tol=1e-5, abs_tol=1e-6))
+
+    def diagnose(self, args, got, expected):
+        (f,) = args
+        if f and isinstance(got, numbers.Real) and math.isclose(got, 2595 * math.log(1 + f / 700), rel_tol=1e-6):
+            return ("that is the natural log with the log10 constant: either 2595 · log10(1 + f/700) or "
+                    "1127 · ln(1 + f/700) (1127 ≈ 2595 / ln 10).")
+        if f == 700.0 and isinstance(got, numbers.Real) and (math.isclose(got, 0.0, abs_tol=1e-9)
+                                                             or math.isclose(got, 2595 * math.log10(700), rel_tol=1e-6)):
+            return "inside the log it is 1 + f / 700, so that 0 Hz maps to 0 mel."
+        return None
+
     def check_answer(self, value: Any) -> None:
-        if callable(value):
-            got = float(value(700.0))
-            if math.isclose(got, 2595 * math.log(2), rel_tol=1e-6):
-                raise Incorrect("that is the natural log: the HTK formula uses log10 (with ln the constant would be 1127).")
-            if math.isclose(got, 2595 * math.log10(700 / 700), abs_tol=1e-9) or math.isclose(got, 2595 * math.log10(700), rel_tol=1e-6):
-                raise Incorrect("inside the log it is 1 + f / 700, so that 0 Hz maps to 0 mel.")
-            value = _as_float_function(value)
-        super().check_answer(value)
+        self.require_function(value)
+        super().check_answer(_as_float_function(value))
 
 
 def _as_float_function(function):
@@ -83,8 +110,8 @@ class FrontEndOutputShape(Question):
     prompt = ("The 1-second clip of q1 gives 98 frames of 80 log-mel bands, stacked with deltas: (3, 98, 80). It goes "
               "through two Conv2d layers with 32 kernels of 3 × 3, stride 2, padding 1. Give the output shape of one "
               "example as a tuple (channels, time, frequency).")
-    hint_text = ("Channels = number of kernels of the last layer. For each axis apply "
-                 "conv_output_size(size, kernel=3, stride=2, padding=1) twice: ⌊(W − 3 + 2) / 2⌋ + 1.")
+    hints = ("Channels = number of kernels of the last layer, and PyTorch puts them first: (channels, time, frequency).",
+             "For each axis apply conv_output_size(size, kernel=3, stride=2, padding=1) twice: ⌊(W − 3 + 2) / 2⌋ + 1.")
     solution_code = """
     from lessons_lib.conv import conv_output_size
     time_out = conv_output_size(conv_output_size(98, 3, stride=2, padding=1), 3, stride=2, padding=1)
@@ -92,6 +119,13 @@ class FrontEndOutputShape(Question):
     front_end_output_shape = (32, time_out, freq_out)
     """
     frames, bands, kernels = 98, 80, 32
+    mistakes = (
+        ("front_end_output_shape = (3, 25, 20)", "input depth"),
+        ("front_end_output_shape = (32, 23, 19)", "without padding"),
+        ("front_end_output_shape = (32, 24, 20)", "T/4 is only approximate"),
+        ("front_end_output_shape = (25, 20, 32)", "paper's order"),
+        ("front_end_output_shape = (32, 20, 25)", "time before frequency"),
+    )
 
     def expected(self) -> tuple[int, int, int]:
         def twice(size: int, padding: int = 1) -> int:
@@ -107,6 +141,12 @@ class FrontEndOutputShape(Question):
         expected = self.expected()
         if tuple(value) == expected:
             return
+        if (value[2], value[0], value[1]) == expected:
+            raise Incorrect(f"{tuple(value)} is the paper's order (time, frequency, channels); PyTorch's Conv2d "
+                            f"puts the channels first: (channels, time, frequency).")
+        if (channels, freq_out, time_out) == expected:
+            raise Incorrect(f"{tuple(value)} has frequency before time; the input is (3, time, frequency), so "
+                            "keep time before frequency: (channels, time, frequency).")
         if channels == 3:
             raise Incorrect("3 is the input depth. Each of the 32 kernels spans all 3 input planes and makes ONE output "
                             "map, so there are 32 output channels.")
@@ -129,7 +169,8 @@ class FrontEndParameters(NumberQuestion):
     var = "front_end_parameters"
     prompt = ("How many trainable parameters has the front end: Conv2d(3→32, 3×3, bias) → BatchNorm2d(32) → "
               "Conv2d(32→32, 3×3, bias) → BatchNorm2d(32)? (BatchNorm trains a scale and a shift per channel.)")
-    hint_text = "A conv layer has kernels × (depth × 3 × 3 + 1) parameters: every kernel spans the full depth."
+    hints = ("A conv layer has kernels × (depth × 3 × 3 + 1) parameters: every kernel spans the full depth.",
+             "BatchNorm2d(32) trains a scale and a shift per channel: 2 × 32 (its running statistics are not trained).")
     solution_code = """
     conv1 = 32 * (3 * 3 * 3 + 1)
     conv2 = 32 * (32 * 3 * 3 + 1)
@@ -137,6 +178,12 @@ class FrontEndParameters(NumberQuestion):
     front_end_parameters = conv1 + conv2 + batch_norms
     """
     units = "parameter count"
+    mistakes = (
+        ("front_end_parameters = 32 * (3 * 3 * 3 + 1) + 32 * (32 * 3 * 3 + 1)", "batch norms"),
+        ("front_end_parameters = 32 * (3 * 3 * 3 + 1) + 32 * (32 * 3 * 3 + 1) + 2 * 4 * 32", "running mean"),
+        ("front_end_parameters = 32 * 3 * 3 * 3 + 32 * 32 * 3 * 3 + 2 * 2 * 32", "bias"),
+        ("front_end_parameters = 2 * 32 * (3 * 3 + 1) + 2 * 2 * 32", "whole input depth"),
+    )
 
     def expected(self) -> int:
         return conv_parameter_count(3, 32, 3) + conv_parameter_count(32, 32, 3) + 2 * 2 * 32
@@ -153,53 +200,68 @@ class FrontEndParameters(NumberQuestion):
         }
 
 
-class FloorUnderTheLog(Question):
+class FloorUnderTheLog(FunctionQuestion):
     """Write the dynamic-range floor of section 5 (``audio.limit_dynamic_range``) yourself."""
 
     var = "floor_log_mel"
     prompt = ("Write `floor_log_mel(log_mel, top_db)`: raise every value of a (T, n_mels) NumPy array of natural-log "
               "energies to at least the array's largest value minus `top_db` decibels; leave louder values as they are.")
-    hint_text = ("A decibel is 10 · log10 of a power ratio, so top_db decibels are top_db · ln(10) / 10 in natural-log "
-                 "units. One floor for the whole clip (its loudest value over all frames and bands); np.maximum does the rest.")
+    hints = ("A decibel is 10 · log10 of a power ratio, so top_db decibels are top_db · ln(10) / 10 in natural-log "
+             "units.",
+             "One floor for the whole clip (its loudest value over all frames and bands); np.maximum does the rest.",
+             "floor = log_mel.max() - top_db * np.log(10) / 10; return np.maximum(log_mel, floor)")
     solution_code = """
     def floor_log_mel(log_mel, top_db):
         floor = log_mel.max() - top_db * np.log(10) / 10
         return np.maximum(log_mel, floor)
     """
+    mistakes = (
+        ("floor_log_mel = lambda x, db: np.maximum(x, x.max() - db / 10)", "natural logs"),
+        ("floor_log_mel = lambda x, db: np.maximum(x, x.max() - db)", "natural logs"),
+        ("floor_log_mel = lambda x, db: np.minimum(x, x.max() - db * np.log(10) / 10)", "np.maximum, not np.minimum"),
+        ("floor_log_mel = lambda x, db: np.maximum(x, x.max(axis=0) - db * np.log(10) / 10)", "not per band"),
+        ("floor_log_mel = lambda x, db: x[:2]", "keep the shape"),
+    )
 
-    @staticmethod
-    def cases() -> list[tuple[np.ndarray, float]]:
+    def cases(self):
         rng = np.random.default_rng(3)
         deep = rng.normal(0, 4, (30, 40)) + np.linspace(-20, 0, 40)           # 40 bands, the lowest ~90 dB down
-        return [(deep, 40.0), (deep.T.copy(), 20.0), (rng.normal(0, 1, (5, 8)), 60.0)]
+        for log_mel, top_db in [(deep, 40.0), (deep.T.copy(), 20.0), (rng.normal(0, 1, (5, 8)), 60.0)]:
+            yield (log_mel, top_db), limit_dynamic_range(log_mel, top_db)
 
-    def check_answer(self, value: Any) -> None:
-        if not callable(value):
-            raise Incorrect(f"`{self.var}` should be a function, got {type(value).__name__}")
-        for log_mel, top_db in self.cases():
-            got = value(log_mel.copy(), top_db)
-            if not isinstance(got, np.ndarray) and not hasattr(got, "numpy"):
-                raise Incorrect(f"return an array of the same shape as `log_mel`, got {type(got).__name__}")
-            got = np.asarray(got, dtype=np.float64)
-            if got.shape != log_mel.shape:
-                raise Incorrect(f"the result should keep the shape {log_mel.shape} of `log_mel`, got {got.shape}")
-            if np.allclose(got, limit_dynamic_range(log_mel, top_db), atol=1e-4):
-                continue
-            gap = top_db * np.log(10) / 10                     # top_db decibels in natural-log units
-            if np.allclose(got, np.maximum(log_mel, log_mel.max() - top_db / 10), atol=1e-4) or \
-                    np.allclose(got, np.maximum(log_mel, log_mel.max() - top_db), atol=1e-4):
-                raise Incorrect("top_db is in decibels; the features are natural logs, so the floor lies "
-                                "top_db · ln(10) / 10 below the maximum (9.21 for 40 dB).")
-            if np.allclose(got, np.minimum(log_mel, log_mel.max() - gap), atol=1e-4):
-                raise Incorrect("that caps the loud values; the floor should raise the quiet ones (np.maximum, not np.minimum).")
-            for axis in (0, 1):
-                per_axis = np.maximum(log_mel, log_mel.max(axis=axis, keepdims=True) - gap)
-                if np.allclose(got, per_axis, atol=1e-4):
-                    raise Incorrect("one floor for the whole clip: measure from its loudest value over all frames and "
-                                    "bands (log_mel.max()), not per band or per frame.")
-            raise Incorrect(f"{self.var} gives the wrong values for a ({log_mel.shape[0]}, {log_mel.shape[1]}) array "
-                            f"and top_db={top_db}. Try `{self.label}.hint()`.")
+    def describe_call(self, args):
+        log_mel, top_db = args
+        return f"{self.var}(<a {log_mel.shape[0]}×{log_mel.shape[1]} array>, {top_db})"
+
+    def same(self, got, expected):
+        if not isinstance(got, np.ndarray) and not hasattr(got, "numpy"):
+            return False
+        got = np.asarray(got, dtype=np.float64)
+        return got.shape == expected.shape and np.allclose(got, expected, atol=1e-4)
+
+    def diagnose(self, args, got, expected):
+        log_mel, top_db = args
+        if not isinstance(got, np.ndarray) and not hasattr(got, "numpy"):
+            return f"return an array of the same shape as `log_mel`, got {type(got).__name__}"
+        got = np.asarray(got, dtype=np.float64)
+        if got.shape != log_mel.shape:
+            return f"the result should keep the shape {log_mel.shape} of `log_mel`, got {got.shape}"
+        gap = top_db * np.log(10) / 10                     # top_db decibels in natural-log units
+        if np.allclose(got, np.maximum(log_mel, log_mel.max() - top_db / 10), atol=1e-4) or \
+                np.allclose(got, np.maximum(log_mel, log_mel.max() - top_db), atol=1e-4):
+            return ("top_db is in decibels; the features are natural logs, so the floor lies "
+                    "top_db · ln(10) / 10 below the maximum (9.21 for 40 dB).")
+        if np.allclose(got, np.minimum(log_mel, log_mel.max() - gap), atol=1e-4):
+            return "that caps the loud values; the floor should raise the quiet ones (np.maximum, not np.minimum)."
+        for axis in (0, 1):
+            per_axis = np.maximum(log_mel, log_mel.max(axis=axis, keepdims=True) - gap)
+            if np.allclose(got, per_axis, atol=1e-4):
+                return ("one floor for the whole clip: measure from its loudest value over all frames and "
+                        "bands (log_mel.max()), not per band or per frame.")
+        return (f"{self.var} gives the wrong values for a ({log_mel.shape[0]}, {log_mel.shape[1]}) array "
+                f"and top_db={top_db}. Try `{self.label}.hint()`.")
 
 
 QUESTIONS = [FramesInOneSecond, HzToMel, FrontEndOutputShape, FrontEndParameters, FloorUnderTheLog]
 bind = make_binder(QUESTIONS)
+progress = make_progress(QUESTIONS)

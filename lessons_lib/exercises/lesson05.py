@@ -8,11 +8,9 @@ Introduced in notebook 05 (word2vec).
 from __future__ import annotations
 
 import math
-from typing import Any
-
 import numpy as np
 
-from .core import FunctionQuestion, Incorrect, NumberQuestion, make_binder
+from .core import FunctionQuestion, Incorrect, NumberQuestion, make_binder, make_progress
 
 
 class KeepProbability(FunctionQuestion):
@@ -22,40 +20,56 @@ class KeepProbability(FunctionQuestion):
     prompt = ("Write `keep_probability_of(frequency, sample)`: the probability that word2vec keeps one occurrence "
               "of a word whose share of the corpus is `frequency`, i.e. (sqrt(f / sample) + 1) · sample / f, "
               "never more than 1.")
-    hint_text = ("With f = frequency and t = sample: keep = (math.sqrt(f / t) + 1) * t / f, then cap it with "
-                 "min(1.0, …). A word with f = t is kept with probability 2t/t·… — check it gives 1.")
+    hints = ("With f = frequency and t = sample: keep = (math.sqrt(f / t) + 1) * t / f.",
+             "That formula exceeds 1 for rare words (f < t gives more than 2): cap it with min(1.0, …). "
+             "Check: a word with f = t gives (1 + 1) · 1 = 2, capped to 1 — always kept.")
     solution_code = """
 def keep_probability_of(frequency, sample=1e-3):
     keep = (math.sqrt(frequency / sample) + 1) * sample / frequency
     return min(1.0, keep)
 """
     correct_message = "that is the formula in word2vec.c and gensim: rare words are always kept, 'the' mostly dropped."
+    mistakes = (
+        ("keep_probability_of = lambda f, t: 1 - math.sqrt(t / f)", "discarding"),
+        ("keep_probability_of = lambda f, t: math.sqrt(t / f)", "adds t/f"),
+        ("keep_probability_of = lambda f, t: (math.sqrt(f / t) + 1) * t / f", "cannot exceed 1"),
+        ("keep_probability_of = lambda f, t: 'high'", "expected a number"),
+    )
 
     def cases(self):
         for frequency, sample in [(0.05, 1e-3), (0.01, 1e-3), (0.002, 1e-3), (1e-5, 1e-3), (0.05, 1e-4)]:
             yield (frequency, sample), min(1.0, (math.sqrt(frequency / sample) + 1) * sample / frequency)
 
-    def check_answer(self, value: Any) -> None:
-        if not callable(value):
-            raise Incorrect(f"`{self.var}` should be a function, got {type(value).__name__}")
-        for (frequency, sample), expected in self.cases():
-            got = value(frequency, sample)
-            try:
-                got = float(got)
-            except (TypeError, ValueError):
-                raise Incorrect(f"{self.var}({frequency}, {sample}) returned {got!r}, expected a number") from None
-            if math.isclose(got, expected, rel_tol=1e-6):
-                continue
-            if math.isclose(got, 1 - math.sqrt(sample / frequency), rel_tol=1e-6):
-                raise Incorrect("that is the paper's probability of DISCARDING a word, 1 - sqrt(t/f); "
-                                "return the probability of keeping it, as the code computes it.")
-            if math.isclose(got, math.sqrt(sample / frequency), rel_tol=1e-6):
-                raise Incorrect("that is the paper's keep probability sqrt(t/f); word2vec's code adds t/f: "
-                                "(sqrt(f/t) + 1) · t/f.")
-            if got > 1 + 1e-12:
-                raise Incorrect(f"{self.var}({frequency}, {sample}) returned {got:.4g}: a probability cannot exceed 1 "
-                                "— cap it with min(1.0, …).")
-            raise Incorrect(f"{self.var}({frequency}, {sample}) returned {got!r}, expected {expected!r}")
+    def hidden_cases(self):
+        for frequency, sample in [(0.03, 1e-4), (1e-3, 1e-3), (0.2, 1e-5)]:
+            yield (frequency, sample), min(1.0, (math.sqrt(frequency / sample) + 1) * sample / frequency)
+
+    def check_answer(self, value):
+        self.require_function(value)
+        super().check_answer(_as_float_function(value, self.var))
+
+    def diagnose(self, args, got, expected):
+        frequency, sample = args
+        if math.isclose(got, 1 - math.sqrt(sample / frequency), rel_tol=1e-6):
+            return ("that is the paper's probability of DISCARDING a word, 1 - sqrt(t/f); "
+                    "return the probability of keeping it, as the code computes it.")
+        if math.isclose(got, math.sqrt(sample / frequency), rel_tol=1e-6):
+            return "that is the paper's keep probability sqrt(t/f); word2vec's code adds t/f: (sqrt(f/t) + 1) · t/f."
+        if got > 1 + 1e-12:
+            return (f"{self.var}({frequency}, {sample}) returned {got:.4g}: a probability cannot exceed 1 "
+                    "— cap it with min(1.0, …).")
+        return None
+
+
+def _as_float_function(function, name):
+    """The learner's function with its result turned into a float (a clear message when it is not a number)."""
+    def wrapped(*args):
+        got = function(*args)
+        try:
+            return float(got)
+        except (TypeError, ValueError):
+            raise Incorrect(f"{name}{args} returned {got!r}, expected a number") from None
+    return wrapped
 
 
 def _pairs(words, window):
@@ -70,8 +84,9 @@ class SkipGramPairs(FunctionQuestion):
     prompt = ("Write `skipgram_pairs_of(words, window)`: every (centre, context) pair of the list `words` where the "
               "context word is at most `window` positions left or right of the centre (fixed window, no sampling). "
               "Return a list of tuples; the order does not matter.")
-    hint_text = ("Loop over positions t, then over offsets d in -window … +window; skip d == 0 (a word is not its "
-                 "own context) and positions t + d outside 0 … len(words) - 1.")
+    hints = ("Loop over positions t, then over offsets d in -window … +window.",
+             "Skip d == 0 (a word is not its own context) and positions t + d outside 0 … len(words) - 1; keep "
+             "every pair, repeats included.")
     solution_code = """
 def skipgram_pairs_of(words, window):
     pairs = []
@@ -82,34 +97,60 @@ def skipgram_pairs_of(words, window):
     return pairs
 """
     correct_message = "these are the examples skip-gram learns from (word2vec also shrinks the window at random)."
+    mistakes = (
+        ("""
+def skipgram_pairs_of(words, window):
+    return [(words[t], words[t + d]) for t in range(len(words)) for d in range(-window, window + 1)
+            if 0 <= t + d < len(words)]
+""", "not its own context"),
+        ("""
+def skipgram_pairs_of(words, window):
+    return [(words[t], words[t + d]) for t in range(len(words)) for d in range(1, window + 1) if t + d < len(words)]
+""", "BOTH sides"),
+        ("""
+def skipgram_pairs_of(words, window):
+    return list({(words[t], words[t + d]) for t in range(len(words)) for d in range(-window, window + 1)
+                 if d != 0 and 0 <= t + d < len(words)})
+""", "repeated pair"),
+        ("""
+def skipgram_pairs_of(words, window):
+    return [(words[t], words[t + d]) for t in range(window, len(words) - window)
+            for d in range(-window, window + 1) if d]
+""", "missing"),
+    )
 
     def cases(self):
         sentences = [("the quick brown fox jumps over the lazy dog".split(), 2),
+                     ("to be or not to be".split(), 2),          # (to, be) occurs twice: two examples
                      ("king and queen".split(), 1), ("a b c d e".split(), 4), (["alone"], 3)]
         for words, window in sentences:
             yield (words, window), _pairs(words, window)
 
-    def check_answer(self, value: Any) -> None:
-        if not callable(value):
-            raise Incorrect(f"`{self.var}` should be a function, got {type(value).__name__}")
-        for (words, window), expected in self.cases():
-            got = value(list(words), window)
-            try:
-                got = sorted(tuple(p) for p in got)
-            except TypeError:
-                raise Incorrect(f"{self.var} should return a list of (centre, context) tuples, got {got!r}") from None
-            if got == expected:
-                continue
-            if got == sorted(expected + [(w, w) for w in words]):
-                raise Incorrect("your pairs include (word, word) for every position: a word is not its own context "
-                                "— skip offset 0.")
-            one_sided = sorted((words[t], words[t + d]) for t in range(len(words))
-                               for d in range(1, window + 1) if t + d < len(words))
-            if got == one_sided:
-                raise Incorrect("you only look to the right: the context spans `window` words on BOTH sides.")
-            raise Incorrect(f"for words={words} and window={window} you gave {len(got)} pairs, expected "
-                            f"{len(expected)}; e.g. missing {sorted(set(expected) - set(got))[:3]}, "
-                            f"extra {sorted(set(got) - set(expected))[:3]}")
+    def same(self, got, expected):
+        try:
+            return sorted(tuple(p) for p in got) == expected
+        except TypeError:
+            return False
+
+    def diagnose(self, args, got, expected):
+        words, window = args
+        try:
+            got = sorted(tuple(p) for p in got)
+        except TypeError:
+            return f"{self.var} should return a list of (centre, context) tuples, got {got!r}"
+        if got == sorted(expected + [(w, w) for w in words]):
+            return "your pairs include (word, word) for every position: a word is not its own context — skip offset 0."
+        one_sided = sorted((words[t], words[t + d]) for t in range(len(words))
+                           for d in range(1, window + 1) if t + d < len(words))
+        if got == one_sided:
+            return "you only look to the right: the context spans `window` words on BOTH sides."
+        if got == sorted(set(expected)) and len(got) < len(expected):
+            repeated = next(p for p in expected if expected.count(p) > 1)
+            return (f"for words={words} you dropped a repeated pair: {repeated} occurs {expected.count(repeated)} "
+                    "times in the sentence, and skip-gram trains on every occurrence (don't deduplicate with a set).")
+        return (f"for words={words} and window={window} you gave {len(got)} pairs, expected "
+                f"{len(expected)}; e.g. missing {sorted(set(expected) - set(got))[:3]}, "
+                f"extra {sorted(set(got) - set(expected))[:3]}")
 
 
 class PairCount(NumberQuestion):
@@ -117,12 +158,18 @@ class PairCount(NumberQuestion):
 
     var = "n_pairs"
     prompt = "How many (centre, context) pairs does a 10-word sentence give with a fixed window of 2 words each side?"
-    hint_text = ("Count the neighbours of each position: the middle words have 4, but the first word has only 2 "
-                 "(to its right), the second has 3, and the same at the other end.")
+    hints = ("Count the neighbours of each position, not 10 × 4: the words near the ends have fewer.",
+             "The middle words have 4, but the first word has only 2 (to its right), the second has 3, and the same "
+             "at the other end.")
     solution_code = """
 n_pairs = sum(min(t, 2) + min(10 - 1 - t, 2) for t in range(10))
 """
     units = "number of pairs"
+    mistakes = (
+        ("n_pairs = 10 * 4", "edges"),
+        ("n_pairs = 10 * 2", "one side"),
+        ("n_pairs = 34 // 2", "two examples"),
+    )
     correct_message = "edges lose 6 pairs; a 17 M-word corpus has so few edges that ~2·window pairs per word is a fine estimate."
 
     def expected(self) -> float:
@@ -157,9 +204,10 @@ class AnalogyByArithmetic(FunctionQuestion):
     prompt = ("Write `solve_analogy(vectors, words, a, b, c)`: `vectors` is a (V, D) NumPy array whose row i is the "
               "vector of `words[i]`. Return the word whose vector has the highest COSINE similarity to "
               "b - a + c (use unit-length vectors), leaving out a, b and c themselves.")
-    hint_text = ("Normalise: unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True). Then "
-                 "target = unit[i_b] - unit[i_a] + unit[i_c]; scores = unit @ target; set the scores of a, b, c to "
-                 "-inf and return words[scores.argmax()].")
+    hints = ("Normalise: unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True), so that a dot product "
+             "is a cosine.",
+             "target = unit[i_b] - unit[i_a] + unit[i_c]; scores = unit @ target; set the scores of a, b, c to "
+             "-inf and return words[scores.argmax()].")
     solution_code = """
 def solve_analogy(vectors, words, a, b, c):
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -171,6 +219,22 @@ def solve_analogy(vectors, words, a, b, c):
     return words[int(np.argmax(scores))]
 """
     correct_message = "that is 3CosAdd, the rule of the Google analogy test and of gensim's most_similar."
+    mistakes = (
+        ("""
+def solve_analogy(vectors, words, a, b, c):
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = {w: i for i, w in enumerate(words)}
+    return words[int(np.argmax(unit @ (unit[index[b]] - unit[index[a]] + unit[index[c]])))]
+""", "leave a, b and c out"),
+        ("""
+def solve_analogy(vectors, words, a, b, c):
+    index = {w: i for i, w in enumerate(words)}
+    scores = vectors @ (vectors[index[b]] - vectors[index[a]] + vectors[index[c]])
+    for w in (a, b, c):
+        scores[index[w]] = -np.inf
+    return words[int(np.argmax(scores))]
+""", "cosine"),
+    )
 
     def _reference(self, vectors, words, a, b, c):
         unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -185,21 +249,17 @@ def solve_analogy(vectors, words, a, b, c):
         for question in [("man", "king", "woman"), ("king", "queen", "prince"), ("man", "woman", "king")]:
             yield (vectors, words, *question), self._reference(vectors, words, *question)
 
-    def check_answer(self, value: Any) -> None:
-        if not callable(value):
-            raise Incorrect(f"`{self.var}` should be a function, got {type(value).__name__}")
-        for args, expected in self.cases():
-            vectors, words, a, b, c = args
-            got = value(vectors.copy(), list(words), a, b, c)
-            if got == expected:
-                continue
-            if got in (a, b, c):
-                raise Incorrect(f"for {b} - {a} + {c} you returned {got!r}, one of the question's own words: "
-                                "leave a, b and c out of the search.")
-            if got == "giant":
-                raise Incorrect(f"for {b} - {a} + {c} you returned 'giant', the longest vector: compare directions "
-                                "(cosine), i.e. normalise the vectors before the dot product.")
-            raise Incorrect(f"for {b} - {a} + {c} you returned {got!r}, expected {expected!r}")
+    def diagnose(self, args, got, expected):
+        vectors, words, a, b, c = args
+        if got in (a, b, c):
+            return (f"for {b} - {a} + {c} you returned {got!r}, one of the question's own words: "
+                    "leave a, b and c out of the search.")
+        if got == "giant":
+            return (f"for {b} - {a} + {c} you returned 'giant', the longest vector: compare directions "
+                    "(cosine), i.e. normalise the vectors before the dot product.")
+        return f"for {b} - {a} + {c} you returned {got!r}, expected {expected!r}"
 
 
-bind = make_binder([KeepProbability, SkipGramPairs, PairCount, AnalogyByArithmetic])
+QUESTIONS = [KeepProbability, SkipGramPairs, PairCount, AnalogyByArithmetic]
+bind = make_binder(QUESTIONS)
+progress = make_progress(QUESTIONS)

@@ -15,7 +15,7 @@ from torch import nn
 
 from ..conv import lenet5_c3_table
 from ..inspection import receptive_field
-from .core import Incorrect, NumberQuestion, Question, make_binder
+from .core import Incorrect, NumberQuestion, Question, make_binder, make_progress
 
 
 def _conv5_pool2_conv5() -> nn.Sequential:
@@ -190,3 +190,4 @@ class UnitByHand(Question):
 
 QUESTIONS = [ReceptiveFieldSize, C3Inputs, UnitByHand]
 bind = make_binder(QUESTIONS)
+progress = make_progress(QUESTIONS)
