@@ -81,7 +81,8 @@ def page(browser, jupyterlab):
 
 @pytest.fixture
 def steps(page, request):
-    return Steps(page, request.node.name)
+    cls = request.node.cls
+    return Steps(page, f"{cls.__name__}.{request.node.name}" if cls else request.node.name)
 
 
 @pytest.fixture
