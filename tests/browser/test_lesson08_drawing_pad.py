@@ -119,8 +119,8 @@ def test_lesson08_drawing_pad_predicts_what_is_drawn(open_notebook, steps, page)
 
     with steps("add a stroke, then Undo: back to the 1", root):
         inspector.draw(EXTRA)
-        wait_until(lambda: inspector.predictions() != after_one, WIDGET_TIMEOUT_S,
-                   "the predictions did not change after another stroke")
+        wait_until(lambda: (p := inspector.preview()) and p != preview_one, WIDGET_TIMEOUT_S,
+                   "the centred preview was not redrawn after another stroke")
         inspector.press("undo")
         wait_until(lambda: inspector.predictions() == after_one, WIDGET_TIMEOUT_S,
                    f"after Undo the predictions should read {after_one!r} again, they read {inspector.predictions()!r}")
