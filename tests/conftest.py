@@ -81,7 +81,7 @@ def pytest_runtest_logreport(report):
 def pytest_terminal_summary(terminalreporter):
     if not _browser_reports:
         return
-    ran = sum(r.when == "call" for r in _browser_reports)
+    ran = sum(r.when == "call" and not r.skipped for r in _browser_reports)
     skipped = sum(r.skipped for r in _browser_reports)
     span = max(r.stop for r in _browser_reports) - min(r.start for r in _browser_reports)
     busy = sum(r.duration for r in _browser_reports)

@@ -102,13 +102,15 @@ def test_lesson08_drawing_pad_predicts_what_is_drawn(open_notebook, steps, page)
     root = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output") \
         .filter(has=page.locator(".lbl-drawing-pad")).filter(has=page.locator(".lbl-predictions")).first
     inspector = Inspector(page, root)
-    with steps("the drawing pad rendered, nothing drawn yet", root):
+    with steps("the drawing pad rendered; Clear: nothing drawn yet", root):
         try:
             inspector.canvas.wait_for(state="visible", timeout=WIDGET_TIMEOUT_S * 1000)
         except Exception:  # noqa: BLE001
             raise AssertionError("the drawing pad did not render: no output holds both canvas.lbl-pad-canvas "
                                  "and .lbl-predictions") from None
-        assert NOTHING_DRAWN in inspector.predictions(), inspector.predictions()
+        inspector.press("clear")  # the notebook may have left a drawing on the pad (set from Python)
+        wait_until(lambda: NOTHING_DRAWN in inspector.predictions(), WIDGET_TIMEOUT_S,
+                   f"after Clear the predictions should read {NOTHING_DRAWN!r}, they read {inspector.predictions()!r}")
 
     with steps("draw a 1: centred preview, top prediction 1, feature maps", root):
         inspector.draw(ONE)
