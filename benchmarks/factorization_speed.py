@@ -16,8 +16,8 @@ import torch
 from torch import nn
 
 from lessons_lib import get_device, seed_everything
-from lessons_lib.factorization import (asymmetric_conv, count_multiply_adds, depthwise_separable_conv, stacked_3x3,
-                                       time_forward)
+from lessons_lib.factorization import asymmetric_conv, depthwise_separable_conv, stacked_3x3
+from lessons_lib.measure import count_multiply_adds, time_forward
 
 
 def candidates(channels: int) -> dict[str, nn.Module]:

@@ -44,8 +44,8 @@ import numpy as np
 import torch
 
 from lessons_lib import full_or_quick, load_dataset, seed_everything
-from lessons_lib.audio import (FSDD_SPEAKERS, OneCycleAdamW, SpecAugment, TimeFrequencyWarp, build_speech_model,
-                               fsdd_features, standardize)
+from lessons_lib.audio import FSDD_SPEAKERS, SpecAugment, TimeFrequencyWarp, build_speech_model, fsdd_features
+from lessons_lib.training import OneCycleAdamW, standardize
 from lessons_lib.training import evaluate, fit, make_loader
 
 PLAIN = dict(normalize=None, n_mels=80, top_db=None, epochs=8, one_cycle=False, warp=False, spec_augment=False,
@@ -72,7 +72,7 @@ def feature_kind(recipe: dict) -> tuple:
 
 def compute_features(data, normalize: str | None, n_mels: int, top_db: float | None) -> np.ndarray:
     return fsdd_features(data, range(len(data["labels"])), n_mels=n_mels, remove_dc=normalize is not None,
-                         normalize=normalize is not None, normalize_variance=normalize == "mean+variance",
+                         normalize=normalize,
                          top_db=top_db)
 
 

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .validation import positive_int
+
 FSDD_SAMPLE_RATE = 8000
 FSDD_SPEAKERS = ("george", "jackson", "lucas", "nicolas", "theo", "yweweler")
 
@@ -26,10 +28,8 @@ def check_waveform(waveform, sample_rate: int, expected_rate: int = FSDD_SAMPLE_
 
     ``waveform``: (n_samples,). Raises a ``ValueError`` that says what was expected and what was given
     for stereo/2-D input, an empty clip, non-finite samples, or a sample rate other than ``expected_rate``.
-    Introduced in notebook 03 (log-mel convolutions).
     """
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)):
-        raise TypeError(f"sample_rate must be an int in Hz, got {type(sample_rate).__name__} {sample_rate!r}")
+    sample_rate = positive_int("sample_rate", sample_rate)
     if int(sample_rate) != int(expected_rate):
         raise ValueError(f"expected audio sampled at {expected_rate} Hz, got {int(sample_rate)} Hz; "
                          f"resample it first (the filterbank and frame sizes assume {expected_rate} Hz)")
@@ -58,7 +58,6 @@ def fsdd_clip(data: Mapping[str, np.ndarray], i: int) -> np.ndarray:
     """Clip ``i`` of the Free Spoken Digit Dataset as float32 in [-1, 1], shape (n_samples,).
 
     ``data`` is ``load_dataset("fsdd")``: clip i is ``audio[offsets[i]:offsets[i+1]]`` (int16, 8 kHz).
-    Introduced in notebook 03 (log-mel convolutions).
     """
     offsets = data["offsets"]
     n = len(offsets) - 1
@@ -71,7 +70,7 @@ def speed_perturb(waveform: np.ndarray, factor: float) -> np.ndarray:
     """Play a clip ``factor`` times faster (as ``sox speed``): tempo and pitch change together.
 
     Linear-interpolation resampling, (n,) → (≈ n / factor,). No anti-alias filter: fine for
-    factors near 1. Introduced in notebook 03 (log-mel convolutions).
+    factors near 1.
     """
     x = np.asarray(waveform, dtype=np.float32)
     if x.ndim != 1 or x.size < 2:
@@ -89,7 +88,6 @@ def frame_signal(waveform: np.ndarray, frame_length: int = 200, hop_length: int 
     """Cut a waveform (n,) into overlapping frames (T, frame_length), T = 1 + (n − frame_length) // hop.
 
     At 8 kHz, 25 ms = 200 samples and 10 ms = 80 samples. The tail that does not fill a frame is dropped.
-    Introduced in notebook 03 (log-mel convolutions).
     """
     x = np.asarray(waveform)
     if x.ndim != 1:
@@ -104,8 +102,6 @@ def frame_signal(waveform: np.ndarray, frame_length: int = 200, hop_length: int 
 
 def hamming_window(length: int) -> np.ndarray:
     """Symmetric Hamming window w[n] = 0.54 − 0.46 cos(2πn / (L − 1)), shape (length,).
-
-    Introduced in notebook 03 (log-mel convolutions).
     """
     if length < 2:
         raise ValueError(f"window length must be >= 2, got {length}")
@@ -115,8 +111,6 @@ def hamming_window(length: int) -> np.ndarray:
 
 def power_spectrum(frames: np.ndarray, n_fft: int) -> np.ndarray:
     """|FFT|² of each windowed frame, zero-padded to ``n_fft``: (T, L) → (T, n_fft // 2 + 1).
-
-    Introduced in notebook 03 (log-mel convolutions).
     """
     frames = np.asarray(frames)
     if frames.ndim != 2:
@@ -129,16 +123,12 @@ def power_spectrum(frames: np.ndarray, n_fft: int) -> np.ndarray:
 
 def hz_to_mel(hz):
     """HTK mel scale: m = 2595 · log10(1 + f / 700). Works on numbers and arrays.
-
-    Introduced in notebook 03 (log-mel convolutions).
     """
     return 2595.0 * np.log10(1.0 + np.asarray(hz, dtype=np.float64) / 700.0)
 
 
 def mel_to_hz(mel):
     """Inverse of ``hz_to_mel``: f = 700 · (10^(m / 2595) − 1).
-
-    Introduced in notebook 03 (log-mel convolutions).
     """
     return 700.0 * (10.0 ** (np.asarray(mel, dtype=np.float64) / 2595.0) - 1.0)
 
@@ -149,7 +139,7 @@ def mel_filterbank(n_mels: int = 80, n_fft: int = 512, sample_rate: int = FSDD_S
 
     Filter m rises from edge m to centre m + 1 and falls to edge m + 2, where the n_mels + 2 edges are
     equally spaced in mel between f_min and f_max (default Nyquist). Same as
-    ``librosa.filters.mel(htk=True, norm=None)``. Introduced in notebook 03 (log-mel convolutions).
+    ``librosa.filters.mel(htk=True, norm=None)``.
     """
     f_max = sample_rate / 2 if f_max is None else f_max
     if n_mels < 1 or n_fft < 2:
@@ -168,7 +158,7 @@ def count_degenerate_filters(filterbank: np.ndarray, min_bins: int = 2) -> int:
     """How many filters (rows of an (n_mels, n_bins) bank) touch fewer than ``min_bins`` FFT bins.
 
     A filter with 0 bins is empty (its channel is always log(eps)); with 1 bin it just copies one
-    FFT bin, often the same one as its neighbour. Introduced in notebook 03 (log-mel convolutions).
+    FFT bin, often the same one as its neighbour.
     """
     filterbank = np.asarray(filterbank)
     if filterbank.ndim != 2:
@@ -182,8 +172,6 @@ def log_mel_spectrogram(waveform, sample_rate: int = FSDD_SAMPLE_RATE, n_mels: i
                         f_min: float = 0.0) -> np.ndarray:
     """Log mel filterbank energies of a mono clip, shape (T, n_mels): frame → (optionally subtract each
     frame's mean, ``remove_dc``) → Hamming window → |FFT|² → mel filters from ``f_min`` → log(· + eps).
-
-    Introduced in notebook 03 (log-mel convolutions).
     """
     x = check_waveform(waveform, sample_rate)
     frame_length, hop_length = round(sample_rate * frame_ms / 1000), round(sample_rate * hop_ms / 1000)
@@ -204,7 +192,6 @@ def limit_dynamic_range(log_mel: np.ndarray, top_db: float = 40.0) -> np.ndarray
 
     What lies more than ``top_db`` below the loudest band of the loudest frame is each recording's own
     background noise (and the ε of the log); the floor makes that quiet part alike for every microphone.
-    Introduced in notebook 03 (log-mel convolutions).
     """
     x = np.asarray(log_mel, dtype=np.float32)
     if x.ndim != 2 or x.size == 0:
@@ -217,7 +204,7 @@ def limit_dynamic_range(log_mel: np.ndarray, top_db: float = 40.0) -> np.ndarray
 def deltas(features: np.ndarray, n: int = 2) -> np.ndarray:
     """Regression deltas along time (axis 0): d_t = Σ_{k=1..n} k (c_{t+k} − c_{t−k}) / (2 Σ k²).
 
-    Edges repeat the first/last frame. (T, …) → (T, …). Introduced in notebook 03 (log-mel convolutions).
+    Edges repeat the first/last frame. (T, …) → (T, …).
     """
     c = np.asarray(features, dtype=np.float32)
     if c.ndim < 1 or c.shape[0] == 0:
@@ -232,7 +219,7 @@ def deltas(features: np.ndarray, n: int = 2) -> np.ndarray:
 
 def stack_with_deltas(log_mel: np.ndarray, n: int = 2) -> np.ndarray:
     """(T, n_mels) → (T, n_mels, 3): features, deltas, delta-deltas along the last ('depth') axis,
-    as in the paper's T × 80 × 3 tensor. Introduced in notebook 03 (log-mel convolutions).
+    as in the paper's T × 80 × 3 tensor.
     """
     d1 = deltas(log_mel, n)
     return np.stack([np.asarray(log_mel, np.float32), d1, deltas(d1, n)], axis=-1)
@@ -242,7 +229,7 @@ def fit_frames(log_mel: np.ndarray, n_frames: int) -> np.ndarray:
     """Crop or pad (T, n_mels) features to exactly (n_frames, n_mels).
 
     Longer clips keep the ``n_frames`` window with the most energy; shorter ones are centred and padded
-    with each band's quietest value in the clip (its background level). Introduced in notebook 03.
+    with each band's quietest value in the clip (its background level).
     """
     x = np.asarray(log_mel, dtype=np.float32)
     if x.ndim != 2 or x.shape[0] == 0:
@@ -258,21 +245,25 @@ def fit_frames(log_mel: np.ndarray, n_frames: int) -> np.ndarray:
     return out
 
 
+NORMALIZATIONS = (None, "mean", "mean+variance")
+"""The per-utterance normalisations ``fsdd_features(normalize=...)`` knows."""
+
+
 def fsdd_features(data: Mapping[str, np.ndarray], indices: Sequence[int], n_frames: int = 64,
                   speed: float = 1.0, n_mels: int = 80, n_fft: int = 512, remove_dc: bool = False,
-                  f_min: float = 0.0, normalize: bool = False, normalize_variance: bool = True,
-                  top_db: float | None = None) -> np.ndarray:
+                  f_min: float = 0.0, normalize: str | None = None, top_db: float | None = None) -> np.ndarray:
     """Network inputs for FSDD clips, shape (N, 3, n_frames, n_mels): log-mel → fit to n_frames →
     stacked with deltas and delta-deltas → channels first. ``speed`` ≠ 1 applies ``speed_perturb``.
 
-    Per-utterance normalisation (``normalize=True``): subtract each band's mean over the clip's own
-    frames (and divide by its standard deviation if ``normalize_variance``) before padding; combine
-    with ``remove_dc=True`` (each frame's mean sample removed) and, if wanted, ``f_min`` in Hz.
+    Per-utterance normalisation, over the clip's own frames and before padding: ``normalize="mean"``
+    subtracts each band's mean (``log_mel - log_mel.mean(axis=0)``), ``"mean+variance"`` also divides by
+    each band's standard deviation, ``None`` leaves the features as they are. Combine with
+    ``remove_dc=True`` (each frame's mean sample removed) and, if wanted, ``f_min`` in Hz.
     ``top_db`` (e.g. 40) first floors each clip's features at its loudest value minus ``top_db`` decibels
     (``limit_dynamic_range``).
-
-    Introduced in notebook 03 (log-mel convolutions).
     """
+    if normalize not in NORMALIZATIONS:
+        raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {normalize!r}")
     fb = mel_filterbank(n_mels, n_fft, int(data["sample_rate"]), f_min)
     out = np.empty((len(indices), 3, n_frames, n_mels), dtype=np.float32)
     for row, i in enumerate(indices):
@@ -282,10 +273,10 @@ def fsdd_features(data: Mapping[str, np.ndarray], indices: Sequence[int], n_fram
         log_mel = log_mel_spectrogram(clip, int(data["sample_rate"]), n_mels, n_fft, filterbank=fb, remove_dc=remove_dc)
         if top_db is not None:
             log_mel = limit_dynamic_range(log_mel, top_db)
-        if normalize:   # per-utterance normalisation over the clip's own frames, before any padding
+        if normalize is not None:   # per-utterance normalisation over the clip's own frames, before any padding
             log_mel = log_mel - log_mel.mean(axis=0)
-            if normalize_variance:
-                log_mel = log_mel / (log_mel.std(axis=0) + 1e-5)
+        if normalize == "mean+variance":
+            log_mel = log_mel / (log_mel.std(axis=0) + 1e-5)
         out[row] = stack_with_deltas(fit_frames(log_mel, n_frames)).transpose(2, 0, 1)
     return out
 
@@ -296,7 +287,7 @@ def spec_augment(x: torch.Tensor, time_masks: int = 2, time_width: int = 10, fre
     """SpecAugment-style masking: zero random time stripes and frequency bands of each example.
 
     ``x``: (N, C, T, F); each mask is up to ``time_width`` frames / ``freq_width`` bands wide and
-    covers every channel. Returns a new tensor. Introduced in notebook 03 (log-mel convolutions).
+    covers every channel. Returns a new tensor.
     """
     if x.ndim != 4:
         raise ValueError(f"expected a batch (N, C, T, F), got shape {tuple(x.shape)}")
@@ -315,8 +306,6 @@ def spec_augment(x: torch.Tensor, time_masks: int = 2, time_width: int = 10, fre
 
 class SpecAugment(nn.Module):
     """``spec_augment`` as a layer: masks in ``model.train()`` mode, does nothing in ``model.eval()``.
-
-    Introduced in notebook 03 (log-mel convolutions).
     """
 
     def __init__(self, time_masks: int = 2, time_width: int = 10, freq_masks: int = 2, freq_width: int = 10):
@@ -348,7 +337,6 @@ def time_frequency_warp(x: torch.Tensor, max_stretch: float = 0.25, max_warp: fl
     Values between frames and bands are interpolated linearly; frames past the clip's ends repeat the
     edge (the padding). Every channel is warped alike (delta channels keep their values, so their slope
     is off by the factor s: a small error for an augmentation). Returns a new tensor of the same shape.
-    Introduced in notebook 03 (log-mel convolutions).
     """
     if x.ndim != 4:
         raise ValueError(f"expected a batch (N, C, T, F), got shape {tuple(x.shape)}")
@@ -368,8 +356,6 @@ def time_frequency_warp(x: torch.Tensor, max_stretch: float = 0.25, max_warp: fl
 
 class TimeFrequencyWarp(nn.Module):
     """``time_frequency_warp`` as a layer: warps in ``model.train()`` mode, does nothing in ``model.eval()``.
-
-    Introduced in notebook 03 (log-mel convolutions).
     """
 
     def __init__(self, max_stretch: float = 0.25, max_warp: float = 0.1):
@@ -388,7 +374,7 @@ class TimeFrequencyWarp(nn.Module):
 
 # --- the model ------------------------------------------------------------------------------------
 def conv_bn_relu(in_channels: int, out_channels: int, stride: int | tuple[int, int] = 1) -> nn.Sequential:
-    """3 × 3 convolution (padding 1, no bias) → BatchNorm → ReLU. Introduced in notebook 03."""
+    """3 × 3 convolution (padding 1, no bias) → BatchNorm → ReLU."""
     return nn.Sequential(nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False),
                          nn.BatchNorm2d(out_channels), nn.ReLU())
 
@@ -397,21 +383,17 @@ class TimePooling(nn.Module):
     """(N, C, T, F) → (N, C·F) or (N, 2·C·F): pool over time only, keeping channels × frequency.
 
     ``mode``: 'max' (the strongest moment), 'mean', or 'meanstd' (statistics pooling: mean and
-    standard deviation over time, concatenated). Introduced in notebook 03 (log-mel convolutions).
+    standard deviation over time, concatenated).
     """
 
-    def __init__(self, mode: str = "max", features: int = 0, hidden: int = 64):
+    def __init__(self, mode: str = "max"):
         super().__init__()
-        if mode not in ("max", "mean", "meanstd", "gru"):
-            raise ValueError(f"pooling mode must be 'max', 'mean', 'meanstd' or 'gru', got {mode!r}")
+        if mode not in ("max", "mean", "meanstd"):
+            raise ValueError(f"pooling mode must be 'max', 'mean' or 'meanstd', got {mode!r}")
         self.mode = mode
-        if mode == "gru":
-            self.gru = nn.GRU(features, hidden, batch_first=True, bidirectional=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.permute(0, 2, 1, 3).flatten(2)            # (N, T, C·F)
-        if self.mode == "gru":
-            return self.gru(x)[0].mean(dim=1)
         if self.mode == "max":
             return x.amax(dim=1)
         if self.mode == "mean":
@@ -430,7 +412,6 @@ def build_speech_model(n_mels: int = 80, n_classes: int = 10, width: int = 32, p
     [optional TimeFrequencyWarp] → [optional SpecAugment] (both act in training mode only) → front end: two 3×3 convs with ``width``
     kernels each spanning all input channels, stride 2 × 2, BN, ReLU → (N, width, T/4, n_mels/4)
     → two more ``width``-kernel conv layers (the first halves frequency) → ``TimePooling(pooling)`` → dropout → linear.
-    Introduced in notebook 03 (log-mel convolutions).
     """
     if n_mels % 8:
         raise ValueError(f"n_mels must be a multiple of 8 (three halvings), got {n_mels}")
@@ -438,58 +419,6 @@ def build_speech_model(n_mels: int = 80, n_classes: int = 10, width: int = 32, p
     layers += [conv_bn_relu(3, width, stride=2), conv_bn_relu(width, width, stride=2),
                conv_bn_relu(width, width, stride=(1, 2)), conv_bn_relu(width, width)]
     features = width * (n_mels // 8)
-    pooled = 2 * 64 if pooling == "gru" else features * (2 if pooling == "meanstd" else 1)
-    layers += [TimePooling(pooling, features), nn.Dropout(dropout), nn.Linear(pooled, n_classes)]
+    pooled = features * (2 if pooling == "meanstd" else 1)
+    layers += [TimePooling(pooling), nn.Dropout(dropout), nn.Linear(pooled, n_classes)]
     return nn.Sequential(*layers)
-
-
-def standardize(x: np.ndarray, mean: np.ndarray | None = None, std: np.ndarray | None = None):
-    """Global standardisation per channel of (N, C, T, F) inputs with statistics of the training set.
-
-    Returns (x_standardized, mean, std); pass the training mean/std when standardising test data.
-    Introduced in notebook 03 (log-mel convolutions).
-    """
-    x = np.asarray(x, dtype=np.float32)
-    if x.ndim != 4:
-        raise ValueError(f"expected (N, C, T, F) inputs, got shape {x.shape}")
-    if mean is None or std is None:
-        mean = x.mean(axis=(0, 2, 3), keepdims=True)
-        std = x.std(axis=(0, 2, 3), keepdims=True) + 1e-5
-    return (x - mean) / std, mean, std
-
-
-def conv_front_end(width: int = 32, in_channels: int = 3) -> nn.Sequential:
-    """The paper's two-layer front end: 2 × (3 × 3 conv with ``width`` kernels, stride 2 × 2, BN, ReLU).
-
-    (N, in_channels, T, F) → (N, width, ⌈T/4⌉, ⌈F/4⌉) with padding 1. Introduced in notebook 03.
-    """
-    return nn.Sequential(conv_bn_relu(in_channels, width, stride=2), conv_bn_relu(width, width, stride=2))
-
-
-# --- training schedule ------------------------------------------------------------------------------
-class OneCycleAdamW(torch.optim.AdamW):
-    """AdamW whose learning rate follows a one-cycle schedule, advanced after every batch.
-
-    The rate warms up from ``max_lr / 25`` to ``max_lr`` over the first 30 % of ``total_steps``
-    (``epochs × batches per epoch``), then decays along a cosine to almost 0; ``weight_decay`` is
-    AdamW's decoupled weight decay. Pass it as ``fit(..., optimizer=OneCycleAdamW(...))``: ``fit``
-    calls ``step()`` once per batch. Steps past ``total_steps`` keep the last (smallest) rate.
-    Introduced in notebook 03 (log-mel convolutions).
-    """
-
-    def __init__(self, params, max_lr: float = 3e-3, total_steps: int = 100, weight_decay: float = 0.01):
-        if isinstance(total_steps, bool) or not isinstance(total_steps, (int, np.integer)) or total_steps < 1:
-            raise ValueError(f"total_steps must be a positive int (epochs x batches per epoch), got {total_steps!r}")
-        if not max_lr > 0:
-            raise ValueError(f"max_lr must be > 0, got {max_lr!r}")
-        if not weight_decay >= 0:
-            raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
-        super().__init__(params, lr=max_lr, weight_decay=weight_decay)
-        self.total_steps = int(total_steps)
-        self.schedule = torch.optim.lr_scheduler.OneCycleLR(self, max_lr=max_lr, total_steps=self.total_steps)
-
-    def step(self, closure=None):
-        loss = super().step(closure)
-        if self.schedule.last_epoch + 1 < self.total_steps:
-            self.schedule.step()
-        return loss

@@ -9,13 +9,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-
-def _positive_int(name: str, value, allow_zero: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '>= 1'}, got {value}")
-    return int(value)
+from .validation import positive_int
 
 
 def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
@@ -26,11 +20,11 @@ def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0, 
 
     Introduced in notebook 01 (filters have depth).
     """
-    size = _positive_int("size", size)
-    kernel = _positive_int("kernel", kernel)
-    stride = _positive_int("stride", stride)
-    padding = _positive_int("padding", padding, allow_zero=True)
-    dilation = _positive_int("dilation", dilation)
+    size = positive_int("size", size)
+    kernel = positive_int("kernel", kernel)
+    stride = positive_int("stride", stride)
+    padding = positive_int("padding", padding, allow_zero=True)
+    dilation = positive_int("dilation", dilation)
     span = dilation * (kernel - 1) + 1
     if size + 2 * padding < span:
         raise ValueError(f"a kernel spanning {span} does not fit in an input of {size} with padding {padding}")
@@ -42,7 +36,7 @@ def same_padding(kernel: int) -> int:
 
     Introduced in notebook 01 (filters have depth).
     """
-    kernel = _positive_int("kernel", kernel)
+    kernel = positive_int("kernel", kernel)
     if kernel % 2 == 0:
         raise ValueError(f"'same' padding (K-1)/2 needs an odd kernel, got {kernel}")
     return (kernel - 1) // 2
@@ -54,11 +48,11 @@ def conv_parameter_count(in_channels: int, out_channels: int, kernel: int | tupl
 
     Introduced in notebook 01 (filters have depth).
     """
-    in_channels = _positive_int("in_channels", in_channels)
-    out_channels = _positive_int("out_channels", out_channels)
-    groups = _positive_int("groups", groups)
+    in_channels = positive_int("in_channels", in_channels)
+    out_channels = positive_int("out_channels", out_channels)
+    groups = positive_int("groups", groups)
     kh, kw = (kernel, kernel) if not isinstance(kernel, (tuple, list)) else kernel
-    kh, kw = _positive_int("kernel height", kh), _positive_int("kernel width", kw)
+    kh, kw = positive_int("kernel height", kh), positive_int("kernel width", kw)
     if in_channels % groups or out_channels % groups:
         raise ValueError(f"groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}")
     return out_channels * ((in_channels // groups) * kh * kw + (1 if bias else 0))
@@ -71,7 +65,7 @@ def conv_multiply_adds(in_channels: int, out_channels: int, kernel: int | tuple[
     Introduced in notebook 01 (filters have depth); used in lessons 02 and 04.
     """
     weights = conv_parameter_count(in_channels, out_channels, kernel, bias=False, groups=groups)
-    return weights * _positive_int("output_height", output_height) * _positive_int("output_width", output_width)
+    return weights * positive_int("output_height", output_height) * positive_int("output_width", output_width)
 
 
 def count_parameters(module, trainable_only: bool = True) -> int:
@@ -92,7 +86,7 @@ def receptive_field(layers: Iterable[tuple[int, int]]) -> int:
     """
     field, jump = 1, 1
     for kernel, stride in layers:
-        kernel, stride = _positive_int("kernel", kernel), _positive_int("stride", stride)
+        kernel, stride = positive_int("kernel", kernel), positive_int("stride", stride)
         field += (kernel - 1) * jump
         jump *= stride
     return field
@@ -137,5 +131,5 @@ def sparse_conv_parameter_count(connection_table, kernel: int | tuple[int, int],
     if not np.isin(table, (0, 1)).all():
         raise ValueError("connection_table must hold only 0 and 1 (1 = connected)")
     kh, kw = (kernel, kernel) if not isinstance(kernel, (tuple, list)) else kernel
-    kh, kw = _positive_int("kernel height", kh), _positive_int("kernel width", kw)
+    kh, kw = positive_int("kernel height", kh), positive_int("kernel width", kw)
     return int(table.sum()) * kh * kw + (table.shape[0] if bias else 0)

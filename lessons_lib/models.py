@@ -138,3 +138,31 @@ def load_saved_model(name: str) -> nn.Module:
     model = getattr(importlib.import_module(module_name), function_name)(**saved["kwargs"])
     model.load_state_dict(saved["state_dict"])
     return model.eval()
+
+
+def init_normal_(model: nn.Module, std: float, layers: tuple[type, ...] = (nn.Conv2d,)) -> nn.Module:
+    """Set every weight of the given layer types to N(0, std²) and their biases to 0 (in place); returns the model.
+
+    Introduced in notebook 04 (Inception-style factorization).
+    """
+    if not isinstance(std, (int, float)) or isinstance(std, bool) or std <= 0:
+        raise ValueError(f"std must be a positive number, got {std!r}")
+    for layer in model.modules():
+        if isinstance(layer, layers):
+            nn.init.normal_(layer.weight, mean=0.0, std=float(std))
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+    return model
+
+
+def init_kaiming_(model: nn.Module) -> nn.Module:
+    """He/Kaiming-normal init (fan-in, for ReLU) for every Conv2d and Linear, biases 0 (in place); returns the model.
+
+    Introduced in notebook 04 (Inception-style factorization).
+    """
+    for layer in model.modules():
+        if isinstance(layer, (nn.Conv2d, nn.Linear)):
+            nn.init.kaiming_normal_(layer.weight, mode="fan_in", nonlinearity="relu")
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+    return model

@@ -1,4 +1,4 @@
-"""Figures the lessons share: image grids, feature maps, learning curves, confusion matrices.
+"""Figures the lessons share: image grids, feature maps, learning curves, confusion matrices, layer scales.
 
 Each function returns the matplotlib Figure; notebooks end the cell with ``plt.show()``.
 Introduced in notebook 01 (filters have depth).
@@ -18,9 +18,21 @@ def _to_numpy(array) -> np.ndarray:
     return np.asarray(array)
 
 
-def _grid(n: int, ncols: int | None) -> tuple[int, int]:
+def _panels(n: int, ncols: int | None, size: float, aspect: float):
+    """A figure of ``n`` blank panels (axes off) in rows of ``ncols``; returns (fig, the first n axes)."""
     ncols = ncols or min(n, 8)
-    return math.ceil(n / ncols), ncols
+    rows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(rows, ncols, figsize=(ncols * size, rows * size * aspect), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    return fig, list(axes.flat)[:n]
+
+
+def _finish(fig, title: str):
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
 
 
 def show_images(images, labels: Sequence | None = None, ncols: int | None = None, cmap: str = "gray",
@@ -40,20 +52,13 @@ def show_images(images, labels: Sequence | None = None, ncols: int | None = None
         raise ValueError(f"show_images expects (N, H, W), (N, H, W, 3) or (N, C, H, W), got shape {images.shape}")
     if labels is not None and len(labels) != len(images):
         raise ValueError(f"got {len(labels)} labels for {len(images)} images")
-    rows, cols = _grid(len(images), ncols)
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size * 1.35), squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i < len(images):
-            limit = np.abs(images[i]).max() if symmetric else None
-            ax.imshow(images[i], cmap=cmap if images.ndim == 3 else None,
-                      vmin=-limit if symmetric else None, vmax=limit)
-            if labels is not None:
-                ax.set_title(str(labels[i]), fontsize=9)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    fig, axes = _panels(len(images), ncols, size, aspect=1.35)
+    for i, ax in enumerate(axes):
+        limit = np.abs(images[i]).max() if symmetric else None
+        ax.imshow(images[i], cmap=cmap if images.ndim == 3 else None, vmin=-limit if symmetric else None, vmax=limit)
+        if labels is not None:
+            ax.set_title(str(labels[i]), fontsize=9)
+    return _finish(fig, title)
 
 
 def show_feature_maps(maps, ncols: int | None = None, title: str = "", cmap: str = "viridis", size: float = 1.3):
@@ -66,17 +71,11 @@ def show_feature_maps(maps, ncols: int | None = None, title: str = "", cmap: str
         maps = maps[0]
     if maps.ndim != 3:
         raise ValueError(f"show_feature_maps expects one map (C, H, W) or (1, C, H, W), got shape {maps.shape}")
-    rows, cols = _grid(len(maps), ncols)
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size * 1.1), squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i < len(maps):
-            ax.imshow(maps[i], cmap=cmap)
-            ax.set_title(f"{i}", fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    fig, axes = _panels(len(maps), ncols, size, aspect=1.1)
+    for i, ax in enumerate(axes):
+        ax.imshow(maps[i], cmap=cmap)
+        ax.set_title(f"{i}", fontsize=8)
+    return _finish(fig, title)
 
 
 def plot_history(history, title: str = ""):
@@ -96,16 +95,13 @@ def plot_history(history, title: str = ""):
         ax.grid(alpha=0.3)
         if ax.lines:
             ax.legend()
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title)
 
 
 def confusion_matrix(y_true, y_pred, n_classes: int | None = None) -> np.ndarray:
     """Counts (true class, predicted class) as an (n, n) int array.
 
-    Introduced in notebook 03 (log-mel features); also used in notebook 07.
+    Introduced in notebook 03 (log-mel features).
     """
     y_true, y_pred = _to_numpy(y_true).astype(int).ravel(), _to_numpy(y_pred).astype(int).ravel()
     if y_true.shape != y_pred.shape:
@@ -136,3 +132,26 @@ def plot_confusion_matrix(y_true, y_pred, class_names: Sequence[str] | None = No
     ax.set_title(title or f"accuracy {np.trace(matrix) / max(matrix.sum(), 1):.1%}")
     fig.tight_layout()
     return fig
+
+
+def plot_layer_scales(scales: dict, title: str = ""):
+    """Two log-scale panels: activation std per layer (forward) and weight-gradient norm per layer (backward).
+
+    ``scales`` maps a label ("broken", "fixed") to the output of ``lessons_lib.measure.layer_scales``. Returns the Figure.
+    Introduced in notebook 04 (Inception-style factorization).
+    """
+    if not isinstance(scales, dict) or not scales:
+        raise ValueError("scales must be a non-empty dict {label: layer_scales(...)}")
+    fig, (ax_act, ax_grad) = plt.subplots(1, 2, figsize=(11, 3.8))
+    tiny = 1e-30  # log axes cannot show 0
+    for label, rows in scales.items():
+        positions = range(1, len(rows) + 1)
+        ax_act.plot(positions, [max(r.activation_std, tiny) for r in rows], "-o", label=label)
+        ax_grad.plot(positions, [max(r.gradient_norm, tiny) for r in rows], "-o", label=label)
+    for ax, what in ((ax_act, "std of the layer's output (forward)"), (ax_grad, "norm of the weight gradient (backward)")):
+        ax.set_yscale("log")
+        ax.set_xlabel("weighted layer (input → output)")
+        ax.set_title(what, fontsize=10)
+        ax.grid(alpha=0.3, which="both")
+        ax.legend()
+    return _finish(fig, title)

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from .conv import conv_multiply_adds, conv_parameter_count
+from .validation import positive_int
 
 FASHION_MNIST_CLASSES: tuple[str, ...] = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
@@ -43,7 +44,6 @@ def conv1x1_to_linear(conv: nn.Conv2d) -> nn.Linear:
     """The ``nn.Linear(C, C')`` that a 1×1 ``nn.Conv2d(C, C', 1)`` applies at every pixel.
 
     Weights (C', C, 1, 1) → (C', C); the bias is copied. The new layer holds copies, not views.
-    Introduced in notebook 02 (one-by-one convolution).
     """
     _require_module("conv", conv, nn.Conv2d)
     _require_plain_1x1(conv)
@@ -59,7 +59,7 @@ def conv1x1_to_linear(conv: nn.Conv2d) -> nn.Linear:
 def linear_to_conv1x1(linear: nn.Linear) -> nn.Conv2d:
     """The 1×1 ``nn.Conv2d(C, C', 1)`` that applies ``nn.Linear(C, C')`` at every pixel.
 
-    Weights (C', C) → (C', C, 1, 1); the bias is copied. Introduced in notebook 02 (one-by-one convolution).
+    Weights (C', C) → (C', C, 1, 1); the bias is copied.
     """
     _require_module("linear", linear, nn.Linear)
     conv = nn.Conv2d(linear.in_features, linear.out_features, kernel_size=1, bias=linear.bias is not None)
@@ -75,7 +75,6 @@ def linear_per_pixel(linear: nn.Linear, x: torch.Tensor) -> torch.Tensor:
     """Apply ``linear`` to the channel vector of every pixel: (N, C, H, W) → (N, C', H, W).
 
     Moves channels last (N, H, W, C), applies the layer, moves them back.
-    Introduced in notebook 02 (one-by-one convolution).
     """
     _require_module("linear", linear, nn.Linear)
     if not isinstance(x, torch.Tensor) or x.ndim != 4:
@@ -92,7 +91,6 @@ def linear_to_conv(linear: nn.Linear, input_shape: Sequence[int]) -> nn.Conv2d:
 
     ``linear.in_features`` must be C·H·W (PyTorch's ``flatten`` order: channel, row, column). On a
     (C, H, W) input the conv gives a (out, 1, 1) output equal to the layer; on a larger map it slides.
-    Introduced in notebook 02 (one-by-one convolution).
     """
     _require_module("linear", linear, nn.Linear)
     shape = tuple(int(s) for s in input_shape)
@@ -118,7 +116,6 @@ def fully_convolutional(model: nn.Sequential, input_shape: Sequence[int]) -> nn.
     later Linear a 1×1 conv; other layers (ReLU, Dropout) are kept. ``input_shape`` is (C, H, W) of
     the images the model was trained on. On those images the result gives (N, classes, 1, 1) equal to
     ``model``'s logits; on a larger image, an (N, classes, H', W') map of scores.
-    Introduced in notebook 02 (one-by-one convolution).
     """
     _require_module("model", model, nn.Sequential)
     shape = tuple(int(s) for s in input_shape)
@@ -158,13 +155,9 @@ def nin_block(in_channels: int, out_channels: int, kernel_size: int, padding: in
     The two 1×1 convs are the paper's "cascaded cross channel parametric pooling". Batch
     normalization (``batch_norm=True``, not in the 2013 paper) lets the block train in few epochs.
     Layer indices with batch norm: 0 k×k conv, 3 first 1×1 conv, 6 second 1×1 conv.
-    Introduced in notebook 02 (one-by-one convolution).
     """
-    for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("kernel_size", kernel_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
-    if isinstance(padding, bool) or not isinstance(padding, int) or padding < 0:
-        raise ValueError(f"padding must be an int >= 0, got {padding!r}")
+    in_channels, out_channels = positive_int("in_channels", in_channels), positive_int("out_channels", out_channels)
+    kernel_size, padding = positive_int("kernel_size", kernel_size), positive_int("padding", padding, allow_zero=True)
 
     def normalized(channels: int) -> list[nn.Module]:
         return [nn.BatchNorm2d(channels), nn.ReLU()] if batch_norm else [nn.ReLU()]
@@ -181,7 +174,6 @@ def place_on_canvas(images: np.ndarray, corners: Sequence[tuple[int, int]], canv
     """Paste (N, h, w) images onto a zero canvas at their (row, column) top-left corners.
 
     Overlaps keep the brighter pixel. Returns a (H, W) array of the images' dtype.
-    Introduced in notebook 02 (one-by-one convolution).
     """
     images = np.asarray(images)
     if images.ndim != 3:
@@ -203,7 +195,7 @@ def conv_stack_cost(layers: Sequence[tuple[int, int, int]], height: int, width: 
 
     ``layers`` is a list of (in_channels, out_channels, kernel) triples; ``height`` × ``width`` is the map
     size every layer outputs. Returns ``{"parameters": …, "multiply_adds": …}`` (biases counted in
-    parameters, not in multiply-adds). Introduced in notebook 02 (one-by-one convolution).
+    parameters, not in multiply-adds).
     """
     if not layers:
         raise ValueError("conv_stack_cost needs at least one (in_channels, out_channels, kernel) layer")
@@ -219,37 +211,3 @@ def conv_stack_cost(layers: Sequence[tuple[int, int, int]], height: int, width: 
         multiply_adds += conv_multiply_adds(c_in, c_out, kernel, height, width)
         previous_out = c_out
     return {"parameters": parameters, "multiply_adds": multiply_adds}
-
-
-def count_multiply_adds(model: nn.Module, input_shape: Sequence[int]) -> int:
-    """Multiply-adds of the ``nn.Conv2d`` and ``nn.Linear`` layers of ``model`` for ONE input of ``input_shape``.
-
-    ``input_shape`` is (C, H, W) (or (features,) for an all-Linear model). Runs one zero input through the
-    model and counts, for every conv, (in_channels / groups) · kh · kw per output value, and for every
-    Linear, in_features per output value. Biases, batch norm, pooling and activations are not counted.
-    Introduced in notebook 02 (one-by-one convolution).
-    """
-    _require_module("model", model, nn.Module)
-    shape = tuple(int(s) for s in input_shape)
-    if not shape or min(shape) < 1:
-        raise ValueError(f"input_shape must be a tuple of positive sizes like (1, 28, 28), got {tuple(input_shape)}")
-    total = 0
-
-    def count(layer: nn.Module, inputs, output: torch.Tensor) -> None:
-        nonlocal total
-        per_value = (layer.in_channels // layer.groups * layer.kernel_size[0] * layer.kernel_size[1]
-                     if isinstance(layer, nn.Conv2d) else layer.in_features)
-        total += per_value * output[0].numel()
-
-    hooks = [layer.register_forward_hook(count) for layer in model.modules() if isinstance(layer, (nn.Conv2d, nn.Linear))]
-    parameter = next(model.parameters(), None)
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros(1, *shape, device=parameter.device if parameter is not None else "cpu"))
-    finally:
-        model.train(was_training)
-        for hook in hooks:
-            hook.remove()
-    return total

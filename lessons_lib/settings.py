@@ -73,8 +73,9 @@ def seed_everything(seed: int = 0) -> int:
     """
     import torch
 
-    if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    from .validation import positive_int
+
+    seed = positive_int("seed", seed, allow_zero=True)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

@@ -21,6 +21,8 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import torch
 
+from .validation import positive_int
+
 __all__ = [
     "Vocabulary", "build_vocabulary", "word_codes", "keep_probability", "subsample",
     "noise_distribution", "noise_table", "sample_negatives", "skipgram_pairs", "context_windows",
@@ -50,7 +52,6 @@ def word_codes(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     Returns ``(codes, starts, lengths)``, each of shape ``(n_words,)``: the code of every word, and
     where it starts in ``text`` and how many letters it has.
-    Introduced in notebook 05 (word2vec).
     """
     _check_text(text)
     raw = np.frombuffer(text.encode("ascii", errors="replace").lower(), dtype=np.uint8)   # 1 char = 1 byte
@@ -81,7 +82,6 @@ class Vocabulary:
 
     ``counts`` (V,) int64 are the word counts in the corpus; ``total_words`` counts every word,
     including the rare ones left out of the vocabulary; ``distinct_words`` counts every distinct word.
-    Introduced in notebook 05 (word2vec).
     """
 
     words: list[str]
@@ -125,11 +125,9 @@ def build_vocabulary(text: str, min_count: int = 5) -> tuple[Vocabulary, np.ndar
 
     Returns ``(vocab, ids)``: ``ids`` (n_kept,) int32 is the corpus with every word seen fewer than
     ``min_count`` times removed (as gensim does), each word replaced by its rank by frequency.
-    Introduced in notebook 05 (word2vec).
     """
     _check_text(text)
-    if not isinstance(min_count, (int, np.integer)) or isinstance(min_count, bool) or min_count < 1:
-        raise ValueError(f"min_count must be an int >= 1, got {min_count!r}")
+    positive_int("min_count", min_count)
     codes, starts, lengths = word_codes(text)
     if len(codes) == 0:
         raise ValueError("the text holds no words (expected lowercase words a-z separated by spaces)")
@@ -157,7 +155,7 @@ def keep_probability(counts, sample: float = 1e-3) -> np.ndarray:
 
     With ``f = count / total``: ``keep = (sqrt(f / sample) + 1) * sample / f``, capped at 1.
     (The paper writes ``discard = 1 - sqrt(sample / f)``; the released code adds ``sample / f``.)
-    ``counts`` (V,) → (V,) float64. Introduced in notebook 05 (word2vec).
+    ``counts`` (V,) → (V,) float64.
     """
     counts = np.asarray(counts, dtype=np.float64)
     if counts.ndim != 1 or len(counts) == 0 or (counts <= 0).any():
@@ -170,8 +168,6 @@ def keep_probability(counts, sample: float = 1e-3) -> np.ndarray:
 
 def subsample(ids: np.ndarray, keep: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Drop each word of ``ids`` (n,) with probability ``1 - keep[id]``; returns the kept ids (m,).
-
-    Introduced in notebook 05 (word2vec).
     """
     ids = np.asarray(ids)
     if ids.ndim != 1:
@@ -181,8 +177,6 @@ def subsample(ids: np.ndarray, keep: np.ndarray, rng: np.random.Generator) -> np
 
 def noise_distribution(counts, power: float = 0.75) -> np.ndarray:
     """The distribution negatives are drawn from: ``counts ** power``, normalised. (V,) → (V,).
-
-    Introduced in notebook 05 (word2vec).
     """
     counts = np.asarray(counts, dtype=np.float64)
     if counts.ndim != 1 or len(counts) == 0 or (counts < 0).any():
@@ -195,7 +189,7 @@ def noise_table(probabilities, size: int = 10_000_000) -> torch.Tensor:
     """A table of word ids in which word ``i`` fills about ``size * p[i]`` cells (word2vec's trick).
 
     Drawing a uniform random cell then samples from ``p`` with one random integer and one lookup.
-    Returns an int64 tensor of shape (size,). Introduced in notebook 05 (word2vec).
+    Returns an int64 tensor of shape (size,).
     """
     p = np.asarray(probabilities, dtype=np.float64)
     if p.ndim != 1 or not np.isclose(p.sum(), 1.0) or (p < 0).any():
@@ -209,7 +203,7 @@ def noise_table(probabilities, size: int = 10_000_000) -> torch.Tensor:
 
 
 def sample_negatives(table: torch.Tensor, shape: tuple[int, ...], generator: torch.Generator | None = None) -> torch.Tensor:
-    """Draw noise word ids of the given ``shape`` from a ``noise_table``. Introduced in notebook 05 (word2vec)."""
+    """Draw noise word ids of the given ``shape`` from a ``noise_table``."""
     cells = torch.randint(len(table), shape, generator=generator, device=table.device)
     return table[cells]
 
@@ -218,8 +212,7 @@ def sample_negatives(table: torch.Tensor, shape: tuple[int, ...], generator: tor
 # Training examples
 # --------------------------------------------------------------------------------------------
 def _check_window(window: int) -> None:
-    if not isinstance(window, (int, np.integer)) or isinstance(window, bool) or window < 1:
-        raise ValueError(f"window must be an int >= 1, got {window!r}")
+    positive_int("window", window)
 
 
 def _reduced_windows(n: int, window: int, rng: np.random.Generator | None) -> np.ndarray:
@@ -234,7 +227,6 @@ def skipgram_pairs(ids, window: int, rng: np.random.Generator | None = None) -> 
     Each centre word ``t`` looks ``b_t`` words left and right; ``b_t`` is drawn uniformly from
     ``1..window`` when ``rng`` is given (word2vec's dynamic window: near words count more), else
     ``b_t = window``. Pairs are ordered by offset (-1, +1, -2, +2, …), not by position.
-    Introduced in notebook 05 (word2vec).
     """
     _check_window(window)
     ids = np.asarray(ids)
@@ -268,7 +260,7 @@ def context_windows(ids, window: int, rng: np.random.Generator | None = None) ->
     columns for offsets -window … -1, +1 … +window, padded with -1 where the (dynamic, see
     ``skipgram_pairs``) window is shorter or runs off the ends. Positions with no context word
     are left out. CBOW predicts the centre from the whole row; skip-gram makes one pair per
-    context word. Introduced in notebook 05 (word2vec).
+    context word.
     """
     _check_window(window)
     ids = np.asarray(ids)
@@ -307,7 +299,7 @@ def skipgram_forward_backward(w_in: torch.Tensor, w_out: torch.Tensor, centres: 
     ``negatives`` (B, K). Returns ``(loss, in_rows, in_grad, out_rows, out_grad)``: the gradient of the
     loss w.r.t. ``w_in`` is the rows ``in_grad`` (B*C, D) added at ``in_rows`` (B*C,) (padding gets a
     zero gradient); w.r.t. ``w_out``, ``out_grad`` (B*(1+K), D) at ``out_rows``. ``loss`` is None when
-    ``with_loss`` is False. Introduced in notebook 05 (word2vec).
+    ``with_loss`` is False.
     """
     _check_batch(w_in, w_out, centres, contexts, negatives)
     mask = (contexts >= 0).to(w_in.dtype)                                     # (B, C)
@@ -337,7 +329,7 @@ def cbow_forward_backward(w_in: torch.Tensor, w_out: torch.Tensor, centres: torc
     ``-log σ(u_centre·h) - Σ_k log σ(-u_k·h)`` summed over the batch. Returns
     ``(loss, in_rows, in_grad, out_rows, out_grad)`` as ``skipgram_forward_backward``; ``in_grad``
     (B*C, D) is the exact gradient (each context word gets the error divided by the number of
-    context words; padding rows get zero). Introduced in notebook 05 (word2vec).
+    context words; padding rows get zero).
     """
     _check_batch(w_in, w_out, centres, contexts, negatives)
     mask = (contexts >= 0).to(w_in.dtype)                                     # (B, C)
@@ -380,7 +372,6 @@ class Word2VecResult:
     ``vectors`` (V, D) float32 are the input embeddings (the word vectors), ``output_vectors`` (V, D)
     the context embeddings; ``losses`` the mean loss per example over each logged stretch, at
     ``words_seen``; ``seconds`` and ``words_per_second`` count corpus words (before subsampling).
-    Introduced in notebook 05 (word2vec).
     """
 
     vectors: torch.Tensor
@@ -410,7 +401,6 @@ def train_word2vec(ids: np.ndarray, vocab: Vocabulary, model: str = "skipgram", 
     ``callback(vectors, words_seen)`` is called every ``callback_every`` corpus words and at the end. On CPU,
     ``workers`` threads (default: up to 2 cores) share the batches, each with one PyTorch thread,
     updating the tables without locks as word2vec and gensim do ("Hogwild").
-    Introduced in notebook 05 (word2vec).
     """
     from tqdm.auto import tqdm
 
@@ -425,14 +415,12 @@ def train_word2vec(ids: np.ndarray, vocab: Vocabulary, model: str = "skipgram", 
         raise ValueError(f"ids must lie in 0..{len(vocab) - 1} (the vocabulary), got {ids.min()}..{ids.max()}")
     for name, value in (("dim", dim), ("negative", negative), ("epochs", epochs), ("batch_size", batch_size),
                         ("sentence_words", sentence_words)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        positive_int(name, value)
     _check_window(window)
     device = torch.device(device) if device is not None else get_device()
     if workers is None:
         workers = 1 if device.type != "cpu" else max(1, min(2, os.cpu_count() or 1))
-    if not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be an int >= 1, got {workers!r}")
+    workers = positive_int("workers", workers)
     rng = np.random.default_rng(seed)
     generator = torch.Generator(device=device).manual_seed(seed)
     init = torch.Generator().manual_seed(seed)
@@ -529,8 +517,6 @@ def train_word2vec(ids: np.ndarray, vocab: Vocabulary, model: str = "skipgram", 
 
 def estimate_seconds(n_words: int, words_per_second: float, epochs: int = 1) -> float:
     """How long training ``epochs`` passes over ``n_words`` words takes at a measured speed.
-
-    Introduced in notebook 05 (word2vec).
     """
     if words_per_second <= 0:
         raise ValueError(f"words_per_second must be > 0, got {words_per_second!r}")
@@ -542,8 +528,6 @@ def estimate_seconds(n_words: int, words_per_second: float, epochs: int = 1) -> 
 # --------------------------------------------------------------------------------------------
 def unit_vectors(vectors) -> torch.Tensor:
     """Rows scaled to length 1 (cosine similarity becomes a dot product). (V, D) → (V, D) float32.
-
-    Introduced in notebook 05 (word2vec).
     """
     vectors = torch.as_tensor(np.asarray(vectors) if not isinstance(vectors, torch.Tensor) else vectors).float()
     if vectors.ndim != 2:
@@ -553,8 +537,6 @@ def unit_vectors(vectors) -> torch.Tensor:
 
 def most_similar(vectors, vocab: Vocabulary, query, topn: int = 5, exclude: Sequence[str] = ()) -> list[tuple[str, float]]:
     """The ``topn`` words with the highest cosine similarity to ``query`` (a word, or a (D,) vector).
-
-    Introduced in notebook 05 (word2vec).
     """
     unit = unit_vectors(vectors)
     if len(unit) != len(vocab):
@@ -576,7 +558,6 @@ def analogy(vectors, vocab: Vocabulary, a: str, b: str, c: str, topn: int = 1) -
     """``a`` is to ``b`` as ``c`` is to ?: the words nearest to ``b - a + c`` (unit vectors), a, b, c excluded.
 
     ``analogy(v, vocab, "man", "king", "woman")`` asks for king - man + woman.
-    Introduced in notebook 05 (word2vec).
     """
     unit = unit_vectors(vectors)
     target = unit[vocab[b]] - unit[vocab[a]] + unit[vocab[c]]
@@ -586,7 +567,7 @@ def analogy(vectors, vocab: Vocabulary, a: str, b: str, c: str, topn: int = 1) -
 def read_analogy_questions(path=None) -> dict[str, list[tuple[str, str, str, str]]]:
     """The Google analogy questions (``questions-words.txt``, shipped with gensim) by section.
 
-    Each question ``(a, b, c, d)`` means a : b = c : d, lowercased. Introduced in notebook 05 (word2vec).
+    Each question ``(a, b, c, d)`` means a : b = c : d, lowercased.
     """
     if path is None:
         from gensim.test.utils import datapath
@@ -615,7 +596,7 @@ def evaluate_analogies(vectors, vocab: Vocabulary, sections: dict | None = None,
     Only questions whose four words are among the ``restrict_vocab`` most frequent words count;
     the answer is searched among those words, a, b and c excluded. Returns
     ``{section: {"correct", "total", "accuracy"}}`` plus ``"semantic"``, ``"syntactic"`` (sections
-    named ``gram…``) and ``"total"``. Introduced in notebook 05 (word2vec).
+    named ``gram…``) and ``"total"``.
     """
     sections = read_analogy_questions() if sections is None else sections
     unit = unit_vectors(vectors)
@@ -647,8 +628,6 @@ def evaluate_analogies(vectors, vocab: Vocabulary, sections: dict | None = None,
 
 def pca_2d(vectors) -> np.ndarray:
     """Project rows onto their first two principal components. (N, D) → (N, 2) float64.
-
-    Introduced in notebook 05 (word2vec).
     """
     x = np.asarray(vectors.detach().cpu() if isinstance(vectors, torch.Tensor) else vectors, dtype=np.float64)
     if x.ndim != 2 or x.shape[0] < 2:

@@ -1,7 +1,8 @@
-"""A small training loop: ``fit`` / ``evaluate`` / ``predict`` with a tqdm progress bar, and a
-``History`` that plots as learning curves.
+"""Training: ``fit`` / ``evaluate`` / ``predict`` with a tqdm progress bar, a ``History`` that plots as
+learning curves, in-memory loaders, a one-cycle optimiser and per-channel standardisation.
 
-Introduced in notebook 01 (filters have depth); every later lesson trains with it.
+Introduced in notebook 01 (filters have depth); every later lesson trains with it. ``OneCycleAdamW`` and
+``standardize`` were introduced in notebook 03 (log-mel convolutions).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
 from .settings import get_device
+from .validation import positive_int
 
 
 def make_loader(x, y=None, batch_size: int = 128, shuffle: bool = False, seed: int = 0) -> DataLoader:
@@ -33,8 +35,7 @@ def make_loader(x, y=None, batch_size: int = 128, shuffle: bool = False, seed: i
         if y.ndim != 1 or len(y) != len(x):
             raise ValueError(f"labels must have shape ({len(x)},) to match x {tuple(x.shape)}, got {tuple(y.shape)}")
         tensors.append(y)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    batch_size = positive_int("batch_size", batch_size)
     generator = torch.Generator().manual_seed(seed)
     return DataLoader(TensorDataset(*tensors), batch_size=batch_size, shuffle=shuffle, generator=generator)
 
@@ -120,8 +121,7 @@ def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader | Non
     The model is moved to ``device`` (default: ``get_device()``, CUDA when present). A tqdm bar
     shows progress over batches, with the running loss. Introduced in notebook 01 (filters have depth).
     """
-    if epochs < 1:
-        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    epochs = positive_int("epochs", epochs)
     device = torch.device(device) if device is not None else get_device()
     model.to(device)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
@@ -151,3 +151,45 @@ def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader | Non
     bar.close()
     history.seconds += time.perf_counter() - start
     return history
+
+
+def standardize(x: np.ndarray, mean: np.ndarray | None = None, std: np.ndarray | None = None):
+    """Global standardisation per channel of (N, C, H, W) inputs (e.g. (N, C, T, F) features) with training statistics.
+
+    Returns (x_standardized, mean, std); pass the training mean/std when standardising test data.
+    Introduced in notebook 03 (log-mel convolutions).
+    """
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 4:
+        raise ValueError(f"expected (N, C, H, W) inputs, got shape {x.shape}")
+    if mean is None or std is None:
+        mean = x.mean(axis=(0, 2, 3), keepdims=True)
+        std = x.std(axis=(0, 2, 3), keepdims=True) + 1e-5
+    return (x - mean) / std, mean, std
+
+
+class OneCycleAdamW(torch.optim.AdamW):
+    """AdamW whose learning rate follows a one-cycle schedule, advanced after every batch.
+
+    The rate warms up from ``max_lr / 25`` to ``max_lr`` over the first 30 % of ``total_steps``
+    (``epochs × batches per epoch``), then decays along a cosine to almost 0; ``weight_decay`` is
+    AdamW's decoupled weight decay. Pass it as ``fit(..., optimizer=OneCycleAdamW(...))``: ``fit``
+    calls ``step()`` once per batch. Steps past ``total_steps`` keep the last (smallest) rate.
+    Introduced in notebook 03 (log-mel convolutions).
+    """
+
+    def __init__(self, params, max_lr: float = 3e-3, total_steps: int = 100, weight_decay: float = 0.01):
+        total_steps = positive_int("total_steps (epochs x batches per epoch)", total_steps)
+        if not max_lr > 0:
+            raise ValueError(f"max_lr must be > 0, got {max_lr!r}")
+        if not weight_decay >= 0:
+            raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+        super().__init__(params, lr=max_lr, weight_decay=weight_decay)
+        self.total_steps = int(total_steps)
+        self.schedule = torch.optim.lr_scheduler.OneCycleLR(self, max_lr=max_lr, total_steps=self.total_steps)
+
+    def step(self, closure=None):
+        loss = super().step(closure)
+        if self.schedule.last_epoch + 1 < self.total_steps:
+            self.schedule.step()
+        return loss

@@ -78,7 +78,7 @@ def tiny_mnist_spec(http_server, monkeypatch):
     remote = tuple(RemoteFile(http_server.serve("/" + name, body), name, md5(body)) for name, body in bodies.items())
     spec = DatasetSpec(name="tiny_mnist", title="40 MNIST digits", licence="CC BY-SA 3.0", remote=remote,
                        decode_remote=decoders.decode_idx_quartet, data_dir_file="tiny_mnist.npz",
-                       decode_data_dir=lambda p: dict(np.load(p)),
+                       read_data_dir=lambda p: dict(np.load(p)),
                        remote_sha256={k: data_module.array_sha256(v) for k, v in arrays.items()})
     monkeypatch.setitem(REGISTRY, "tiny_mnist", spec)
     return spec, arrays, bodies
@@ -113,6 +113,22 @@ def test_offline_with_nothing_names_the_dataset_and_what_to_do(isolated_settings
     assert "'fsdd'" in message and "Free Spoken Digit" in message
     assert "LESSONS_DATA_DIR" in message and "connect to the internet" in message
     assert "LESSONS_OFFLINE=1" in message
+
+
+def test_every_source_that_cannot_help_raises_lookup_error_with_its_reason(isolated_settings):
+    from lessons_lib.data import REGISTRY, SOURCES, _from_cache, _from_data_dir, _from_download, _from_sample
+
+    spec = REGISTRY["fsdd"]
+    reasons = []
+    for attempt in (_from_cache, _from_data_dir, _from_download, _from_sample):
+        with pytest.raises(LookupError) as error:
+            attempt(spec, print)
+        reasons.append(str(error.value))
+    assert "no copy in" in reasons[0] and "not set" in reasons[1] and "LESSONS_OFFLINE" in reasons[2]
+    assert "no sample" in reasons[3] and SOURCES == ("cache", "LESSONS_DATA_DIR", "download", "sample")
+    with pytest.raises(DatasetNotAvailable) as error:
+        load_dataset("fsdd", verbose=False)
+    assert all(f"{source}: {reason}" in str(error.value) for source, reason in zip(SOURCES, reasons))
 
 
 def test_unknown_dataset_lists_the_known_ones():

@@ -7,10 +7,10 @@ from torch import nn
 
 from lessons_lib.conv import conv_multiply_adds, conv_parameter_count, count_parameters, receptive_field
 from lessons_lib.factorization import (
-    SMALL_NET_KINDS, InceptionBlock, LayerScale, LearnerNet, NaiveInceptionBlock, SmallCifarNet, asymmetric_conv,
-    count_multiply_adds, depthwise_separable_conv, init_kaiming_, init_normal_, layer_scales, plot_layer_scales,
-    stacked_3x3, time_forward,
+    SMALL_NET_KINDS, InceptionBlock, LearnerNet, NaiveInceptionBlock, SmallCifarNet, asymmetric_conv,
+    depthwise_separable_conv, stacked_3x3,
 )
+from lessons_lib.measure import count_multiply_adds
 
 
 @pytest.mark.parametrize("channels", [1, 16, 64])
@@ -109,25 +109,6 @@ def test_inception_rejects_wrong_input_channels():
         InceptionBlock(192, 64, 96, 128, 16, 0, 32)
 
 
-def test_count_multiply_adds_matches_formula_and_linear():
-    conv = nn.Conv2d(3, 8, 5, padding=2, groups=1)
-    assert count_multiply_adds(conv, (3, 16, 16)) == conv_multiply_adds(3, 8, 5, 16, 16)
-    grouped = nn.Conv2d(8, 8, 3, padding=1, groups=8)
-    assert count_multiply_adds(grouped, (8, 10, 10)) == conv_multiply_adds(8, 8, 3, 10, 10, groups=8)
-    assert count_multiply_adds(nn.Sequential(nn.Flatten(), nn.Linear(12, 5)), (3, 2, 2)) == 60
-    with pytest.raises(ValueError, match=r"\(C, H, W\)"):
-        count_multiply_adds(conv, (1, 3, 16, 16))
-
-
-def test_time_forward_is_positive_and_checks_input():
-    conv = nn.Conv2d(2, 2, 3)
-    assert time_forward(conv, torch.zeros(1, 2, 8, 8), repeats=2, warmup=0) > 0
-    with pytest.raises(TypeError, match="torch.Tensor"):
-        time_forward(conv, [[1.0]])
-    with pytest.raises(ValueError, match="repeats"):
-        time_forward(conv, torch.zeros(1, 2, 8, 8), repeats=0)
-
-
 def test_learner_net_shapes_and_tensorflow_layout():
     broken, fixed = LearnerNet(16), LearnerNet(16, fixed=True)
     x = torch.zeros(3, 3, 32, 32)
@@ -138,49 +119,6 @@ def test_learner_net_shapes_and_tensorflow_layout():
     assert any(isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1) for m in fixed.block1)
     with pytest.raises(ValueError, match=r"\(N, 3, 32, 32\)"):
         broken(torch.zeros(3, 32, 32))
-
-
-def test_init_helpers():
-    torch.manual_seed(0)
-    net = init_normal_(LearnerNet(64), 1e-4)
-    convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
-    assert all(abs(m.weight.std().item() - 1e-4) < 2e-5 for m in convs)
-    assert all(m.bias is None or m.bias.abs().sum() == 0 for m in convs)
-    init_kaiming_(net)
-    conv2 = net.block2[0]
-    assert conv2.weight.std().item() == pytest.approx(math.sqrt(2 / (64 * 9)), rel=0.1)
-    with pytest.raises(ValueError, match="std"):
-        init_normal_(net, 0)
-
-
-def test_layer_scales_show_vanishing_signal_and_leave_no_gradients():
-    torch.manual_seed(0)
-    x, y = torch.randn(8, 3, 32, 32), torch.randint(0, 10, (8,))
-    broken = init_normal_(LearnerNet(16), 1e-4)
-    fixed = init_kaiming_(LearnerNet(16, fixed=True))
-    broken_rows, fixed_rows = layer_scales(broken, x, y), layer_scales(fixed, x, y)
-    assert all(isinstance(r, LayerScale) for r in broken_rows)
-    assert [r.name for r in broken_rows][:4] == ["block1.0", "block1.1", "block2.0", "block2.1"]
-    assert broken_rows[0].activation_std == pytest.approx(1e-4 * math.sqrt(27), rel=0.5)
-    assert broken_rows[3].activation_std < 1e-10
-    assert all(0.1 < r.activation_std < 10 for r in fixed_rows)
-    assert max(r.gradient_norm for r in broken_rows[:4]) < 1e-6 * min(r.gradient_norm for r in fixed_rows)
-    assert all(p.grad is None for p in fixed.parameters())
-    with pytest.raises(ValueError, match="labels|shape"):
-        layer_scales(fixed, x, y[:3])
-    with pytest.raises(ValueError, match="no Conv2d or Linear"):
-        layer_scales(nn.ReLU(), x, y)
-
-
-def test_plot_layer_scales_returns_a_log_figure():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    rows = [LayerScale("a", 1e-3, 0.0), LayerScale("b", 1.0, 2.0)]
-    fig = plot_layer_scales({"x": rows})
-    assert all(ax.get_yscale() == "log" for ax in fig.axes)
-    with pytest.raises(ValueError, match="non-empty"):
-        plot_layer_scales({})
 
 
 def test_small_cifar_nets_are_ordered_by_size():

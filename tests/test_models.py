@@ -1,11 +1,15 @@
-"""Tests for lessons_lib.models (notebook 01): LeNet shapes and the masked C3 convolution."""
+"""Tests for lessons_lib.models: LeNet shapes and the masked C3 convolution (notebook 01), saved models, initialisers."""
+import math
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from lessons_lib.conv import count_parameters, lenet5_c3_table, sparse_conv_parameter_count
-from lessons_lib.models import MaskedConv2d, layer_outputs, lenet
+from lessons_lib.factorization import LearnerNet
+from lessons_lib.models import MaskedConv2d, init_kaiming_, init_normal_, layer_outputs, lenet
 
 
 def test_lenet_shapes():
@@ -95,3 +99,16 @@ def test_saving_and_loading_models_say_what_is_wrong(isolated_settings):
         save_model(lenet(), "x", "lessons_lib.models.lenet")
     with pytest.raises(ValueError, match="plain file stem"):
         save_model(lenet(), "../x", "lessons_lib.models:lenet")
+
+
+def test_init_helpers_set_the_scale_asked_for():
+    torch.manual_seed(0)
+    net = init_normal_(LearnerNet(64), 1e-4)
+    convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+    assert all(abs(m.weight.std().item() - 1e-4) < 2e-5 for m in convs)
+    assert all(m.bias is None or m.bias.abs().sum() == 0 for m in convs)
+    init_kaiming_(net)
+    conv2 = net.block2[0]
+    assert conv2.weight.std().item() == pytest.approx(math.sqrt(2 / (64 * 9)), rel=0.1)
+    with pytest.raises(ValueError, match="std"):
+        init_normal_(net, 0)

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from lessons_lib.conv import conv_multiply_adds, conv_parameter_count, count_parameters
-from lessons_lib.pointwise import (FASHION_MNIST_CLASSES, conv1x1_to_linear, conv_stack_cost, count_multiply_adds,
+from lessons_lib.pointwise import (FASHION_MNIST_CLASSES, conv1x1_to_linear, conv_stack_cost,
                                    fully_convolutional, linear_per_pixel, linear_to_conv, linear_to_conv1x1, nin_block,
                                    place_on_canvas)
 
@@ -172,21 +172,6 @@ def test_conv_stack_cost_bad_input():
         conv_stack_cost([], 8, 8)
     with pytest.raises(ValueError, match="in_channels, out_channels, kernel"):
         conv_stack_cost([(256, 64)], 8, 8)
-
-
-def test_count_multiply_adds():
-    assert count_multiply_adds(nn.Conv2d(3, 8, 3, padding=1), (3, 10, 10)) == conv_multiply_adds(3, 8, 3, 10, 10)
-    assert count_multiply_adds(nn.Conv2d(8, 8, 3, groups=4), (8, 6, 6)) == conv_multiply_adds(8, 8, 3, 4, 4, groups=4)
-    assert count_multiply_adds(nn.Linear(20, 5), (20,)) == 100
-    model = _small_cnn()
-    model.train()
-    expected = (conv_multiply_adds(1, 4, 5, 24, 24) + conv_multiply_adds(4, 6, 3, 10, 10) + 150 * 12 + 12 * 10)
-    assert count_multiply_adds(model, (1, 28, 28)) == expected
-    assert model.training, "count_multiply_adds must leave the model in training mode"
-    with pytest.raises(ValueError, match="positive sizes"):
-        count_multiply_adds(model, (1, 0, 28))
-    with pytest.raises(TypeError, match="nn.Module"):
-        count_multiply_adds("model", (1, 28, 28))
 
 
 def test_fully_convolutional_bad_input():

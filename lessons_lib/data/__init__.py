@@ -19,11 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from .. import settings
+from ..validation import positive_int
 from .decoders import to_text8
 from .download import ChecksumMismatch, DownloadError, array_sha256, download, verify_file
 from .registry import REGISTRY, DatasetSpec, RemoteFile
 
 SOURCES = ("cache", "LESSONS_DATA_DIR", "download", "sample")
+"""The sources ``load_dataset`` tries, in this order; ``Dataset.source`` is one of them."""
 
 
 class DatasetNotAvailable(RuntimeError):
@@ -33,7 +35,7 @@ class DatasetNotAvailable(RuntimeError):
 class Dataset(dict):
     """A dataset's arrays by name, plus where they came from.
 
-    ``source`` is one of 'cache', 'LESSONS_DATA_DIR', 'download', 'sample'; ``origin`` is the file or
+    ``source`` is one of ``SOURCES`` ('cache', 'LESSONS_DATA_DIR', 'download', 'sample'); ``origin`` is the file or
     URL; ``notes`` is what a lesson should tell the learner about this copy (may be empty).
     """
 
@@ -86,11 +88,11 @@ def _decode_remote(spec: DatasetSpec, paths: dict[str, Path], what: str) -> dict
     return arrays
 
 
-def _from_cache(spec: DatasetSpec, report) -> tuple[dict, str] | None:
+def _from_cache(spec: DatasetSpec, report) -> tuple[dict, str]:
     folder = cache_folder(spec.name)
     paths = {f.filename: folder / f.filename for f in spec.remote}
     if not all(p.exists() for p in paths.values()):
-        return None
+        raise LookupError(f"no copy in {folder}")
     try:
         for remote in spec.remote:
             verify_file(paths[remote.filename], md5=remote.md5, size=remote.size)
@@ -98,29 +100,29 @@ def _from_cache(spec: DatasetSpec, report) -> tuple[dict, str] | None:
     except ChecksumMismatch as problem:
         report(f"⚠️ {problem}; removing the cached copy and fetching it again.")
         shutil.rmtree(folder, ignore_errors=True)
-        return None
+        raise LookupError(f"the cached copy was corrupted ({problem}) and has been removed") from problem
 
 
-def _from_data_dir(spec: DatasetSpec, report) -> tuple[dict, str] | None:
+def _from_data_dir(spec: DatasetSpec, report) -> tuple[dict, str]:
     if settings.DATA_DIR is None:
         raise LookupError("LESSONS_DATA_DIR is not set")
     path = settings.DATA_DIR / spec.data_dir_file
     if not path.exists():
         raise LookupError(f"{path} does not exist")
-    stored = spec.decode_data_dir(path) if spec.name == "text8" else np.load(path)
+    stored = spec.read_data_dir(path)   # the file is read once; its arrays are checked, then decoded if need be
     try:
         check_hashes(stored, spec.data_dir_sha256, str(path))
     except ChecksumMismatch as problem:
         report(f"⚠️ {problem}; not using it.")
         raise LookupError(str(problem)) from problem
-    if spec.name == "text8":
+    if spec.decode_stored is None:
         return stored, str(path)
     if spec.cache_decoded:
-        return _decoded_copy(spec, path, report), f"{path}, decoded once and kept in {settings.CACHE_DIR / 'decoded'}"
-    return spec.decode_data_dir(path), str(path)
+        return _decoded_copy(spec, stored, path, report), f"{path}, decoded once and kept in {settings.CACHE_DIR / 'decoded'}"
+    return spec.decode_stored(stored), str(path)
 
 
-def _decoded_copy(spec: DatasetSpec, path: Path, report) -> dict:
+def _decoded_copy(spec: DatasetSpec, stored: dict, path: Path, report) -> dict:
     """Decode a slow-to-decode offline file once; later loads read the verified decoded arrays."""
     key = hashlib.sha256("".join(sorted(spec.data_dir_sha256.values())).encode()).hexdigest()[:16]
     decoded = settings.CACHE_DIR / "decoded" / f"{spec.name}-{key}.npz"
@@ -132,7 +134,7 @@ def _decoded_copy(spec: DatasetSpec, path: Path, report) -> dict:
             return arrays
         except (ChecksumMismatch, ValueError) as problem:
             report(f"⚠️ {problem}; decoding {path.name} again.")
-    arrays = spec.decode_data_dir(path)
+    arrays = spec.decode_stored(stored)
     decoded.parent.mkdir(parents=True, exist_ok=True)
     partial = decoded.with_name(f"{decoded.stem}.part{os.getpid()}.npz")
     np.savez(partial, **arrays)
@@ -141,7 +143,7 @@ def _decoded_copy(spec: DatasetSpec, path: Path, report) -> dict:
     return arrays
 
 
-def _from_download(spec: DatasetSpec, report) -> tuple[dict, str] | None:
+def _from_download(spec: DatasetSpec, report) -> tuple[dict, str]:
     if settings.OFFLINE:
         raise LookupError("LESSONS_OFFLINE=1 forbids downloads")
     folder = cache_folder(spec.name)
@@ -155,7 +157,7 @@ def _from_download(spec: DatasetSpec, report) -> tuple[dict, str] | None:
         raise
 
 
-def _from_sample(spec: DatasetSpec, report) -> tuple[dict, str] | None:
+def _from_sample(spec: DatasetSpec, report) -> tuple[dict, str]:
     if spec.sample is None:
         raise LookupError("the course ships no sample of this dataset")
     return spec.sample(), spec.sample_description
@@ -189,15 +191,12 @@ def load_dataset(name: str, verbose: bool = True) -> Dataset:
     spec = REGISTRY[name]
     report = print if verbose else (lambda message: None)
     tried: list[str] = []
-    for source, attempt in (("cache", _from_cache), ("LESSONS_DATA_DIR", _from_data_dir),
-                            ("download", _from_download), ("sample", _from_sample)):
+    attempts = dict(zip(SOURCES, (_from_cache, _from_data_dir, _from_download, _from_sample)))
+    for source, attempt in attempts.items():
         try:
             found = attempt(spec, report)
-        except (LookupError, DownloadError) as problem:
+        except (LookupError, DownloadError) as problem:   # every source says why it could not provide the data
             tried.append(f"{source}: {problem}")
-            continue
-        if found is None:
-            tried.append(f"{source}: no copy in {cache_folder(name)}" if source == "cache" else f"{source}: nothing")
             continue
         dataset = Dataset(spec, found[0], source, found[1])
         report(dataset.describe())
@@ -215,8 +214,7 @@ def stratified_subset(labels, per_class: int, seed: int = 0) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"labels must be 1-D (N,), got shape {labels.shape}")
-    if per_class < 1:
-        raise ValueError(f"per_class must be >= 1, got {per_class}")
+    per_class = positive_int("per_class", per_class)
     rng = np.random.default_rng(seed)
     chosen = []
     for label in np.unique(labels):
@@ -227,5 +225,5 @@ def stratified_subset(labels, per_class: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.concatenate(chosen))
 
 
-__all__ = ["load_dataset", "stratified_subset", "Dataset", "DatasetNotAvailable", "REGISTRY", "DatasetSpec",
+__all__ = ["load_dataset", "stratified_subset", "SOURCES", "Dataset", "DatasetNotAvailable", "REGISTRY", "DatasetSpec",
            "RemoteFile", "download", "DownloadError", "ChecksumMismatch", "to_text8"]

