@@ -66,3 +66,24 @@ def http_server():
     yield server
     server.shutdown()
     server.server_close()
+
+
+# The browser tests' time (tests/browser), printed at the end of the run. These hooks run in the process that
+# prints the summary, so under xdist they see the reports of every worker.
+_browser_reports: list = []
+
+
+def pytest_runtest_logreport(report):
+    if report.nodeid.replace("\\", "/").startswith("tests/browser/"):
+        _browser_reports.append(report)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _browser_reports:
+        return
+    ran = sum(r.when == "call" and not r.skipped for r in _browser_reports)
+    skipped = sum(r.skipped for r in _browser_reports)
+    span = max(r.stop for r in _browser_reports) - min(r.start for r in _browser_reports)
+    busy = sum(r.duration for r in _browser_reports)
+    terminalreporter.write_sep("-", f"browser tests (tests/browser): {ran} ran, {skipped} skipped; "
+                                    f"{span:.0f} s from first start to last end, {busy:.0f} s of test time in all")

@@ -1,0 +1,156 @@
+"""Lesson 08 in a real browser: draw digits on the pad with the mouse and watch the network respond.
+
+Strokes are real pointer events (``page.mouse`` down / move / up). The DOM contract with
+``lessons_lib.widgets`` (drawing_pad, layer_inspector): pad ``.lbl-drawing-pad`` with ``canvas.lbl-pad-canvas``,
+``button.lbl-pad-clear`` and ``button.lbl-pad-undo``; the centred preview ``.lbl-preview``; the predictions
+``.lbl-predictions`` ("1: 97.3 % · 7: 1.2 % · 4: 0.5 %", or "nothing drawn yet"); feature-map units
+``.lbl-fmap[data-layer][data-channel]`` (clickable canvases); the arithmetic panel ``.lbl-arithmetic`` with
+``data-sum`` and ``data-value``.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from lab_driver import NOTEBOOKS, WIDGET_TIMEOUT_S, wait_until
+
+NOTHING_DRAWN = "nothing drawn yet"
+# Strokes in fractions of the pad's width and height.
+ONE = [[(0.53, 0.14), (0.51, 0.35), (0.49, 0.6), (0.47, 0.86)]]
+SEVEN = [[(0.24, 0.2), (0.5, 0.19), (0.76, 0.19), (0.64, 0.42), (0.52, 0.64), (0.44, 0.86)]]
+EXTRA = [[(0.2, 0.9), (0.8, 0.9)]]  # a base under the 1, to be undone
+
+
+def lesson08() -> str | None:
+    found = sorted(NOTEBOOKS.glob("08_*.ipynb"))
+    return found[0].name if found else None
+
+
+pytestmark = pytest.mark.skipif(lesson08() is None, reason="lesson 08 (the drawing pad) is not written yet: "
+                                                           "no notebooks/08_*.ipynb")
+
+
+def parse_predictions(text: str) -> list[tuple[str, float]]:
+    """"1: 97.3 % · 7: 1.2 % · 4: 0.5 %" → [("1", 97.3), ("7", 1.2), ("4", 0.5)]."""
+    return [(label, float(p)) for label, p in re.findall(r"(\w+)\s*:\s*([\d.]+)\s*%", text)]
+
+
+class Inspector:
+    """The pad and everything around it, as the page shows them."""
+
+    def __init__(self, page, root):
+        self.page, self.root = page, root
+        self.pad = root.locator(".lbl-drawing-pad").first
+        self.canvas = self.pad.locator("canvas.lbl-pad-canvas")
+
+    def predictions(self) -> str:
+        return self.root.locator(".lbl-predictions").first.text_content().strip()
+
+    def preview(self) -> str:
+        """The preview's picture (an <img>'s src, a canvas's pixels), "" while it shows nothing."""
+        return self.root.locator(".lbl-preview").first.evaluate("""(el) => {
+          const img = el.tagName === 'IMG' ? el : el.querySelector('img');
+          if (img) return (img.src && img.complete && img.naturalWidth > 0) ? img.src : '';
+          const cv = el.tagName === 'CANVAS' ? el : el.querySelector('canvas');
+          return cv ? cv.toDataURL() : '';
+        }""")
+
+    def feature_maps(self) -> str:
+        """All feature-map canvases' pixels, one string ("" when there are none)."""
+        return self.root.evaluate("""(root) => Array.from(root.querySelectorAll('.lbl-fmap'))
+          .map(c => c.dataset.layer + '/' + c.dataset.channel + ':' + (c.toDataURL ? c.toDataURL() : c.innerHTML))
+          .join('|')""")
+
+    def draw(self, strokes) -> None:
+        self.canvas.scroll_into_view_if_needed()
+        box = self.canvas.bounding_box()
+        for stroke in strokes:
+            points = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
+            self.page.mouse.move(*points[0])
+            self.page.mouse.down()
+            for point in points[1:]:
+                self.page.mouse.move(*point, steps=6)
+            self.page.mouse.up()
+
+    def press(self, which: str) -> None:
+        self.pad.locator(f"button.lbl-pad-{which}").click()
+
+    def arithmetic(self) -> tuple[str, str]:
+        panel = self.root.locator(".lbl-arithmetic").first
+        return panel.get_attribute("data-sum") or "", panel.get_attribute("data-value") or ""
+
+
+def expect_prediction(inspector: Inspector, digit: str, before: str) -> str:
+    text = wait_until(lambda: (t := inspector.predictions()) != before and parse_predictions(t) and t,
+                      WIDGET_TIMEOUT_S, f"the predictions did not update (they read {inspector.predictions()!r})")
+    ranked = parse_predictions(text)
+    top = max(ranked, key=lambda pair: pair[1])
+    assert ranked[0] == top, f"the predictions are not listed best first: {text!r}"
+    assert top[0] == digit, f"drew a {digit}, the top prediction is {top[0]} ({text!r})"
+    return text
+
+
+def test_lesson08_drawing_pad_predicts_what_is_drawn(open_notebook, steps, page):
+    notebook_name = lesson08()
+    with steps(f"open {notebook_name} in JupyterLab"):
+        notebook = open_notebook(notebook_name)
+    with steps("run all cells"):
+        notebook.run_all()
+    with steps("no error output anywhere, every widget rendered"):
+        notebook.assert_no_errors()
+
+    root = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output") \
+        .filter(has=page.locator(".lbl-drawing-pad")).filter(has=page.locator(".lbl-predictions")).first
+    inspector = Inspector(page, root)
+    with steps("the drawing pad rendered; Clear: nothing drawn yet", root):
+        try:
+            inspector.canvas.wait_for(state="visible", timeout=WIDGET_TIMEOUT_S * 1000)
+        except Exception:  # noqa: BLE001
+            raise AssertionError("the drawing pad did not render: no output holds both canvas.lbl-pad-canvas "
+                                 "and .lbl-predictions") from None
+        inspector.press("clear")  # the notebook may have left a drawing on the pad (set from Python)
+        wait_until(lambda: NOTHING_DRAWN in inspector.predictions(), WIDGET_TIMEOUT_S,
+                   f"after Clear the predictions should read {NOTHING_DRAWN!r}, they read {inspector.predictions()!r}")
+
+    with steps("draw a 1: centred preview, top prediction 1, feature maps", root):
+        inspector.draw(ONE)
+        wait_until(inspector.preview, WIDGET_TIMEOUT_S, "the centred preview did not appear")
+        after_one = expect_prediction(inspector, "1", NOTHING_DRAWN)
+        maps_one = wait_until(inspector.feature_maps, WIDGET_TIMEOUT_S, "no feature maps (.lbl-fmap) appeared")
+        preview_one = inspector.preview()
+
+    with steps("add a stroke, then Undo: back to the 1", root):
+        inspector.draw(EXTRA)
+        wait_until(lambda: (p := inspector.preview()) and p != preview_one, WIDGET_TIMEOUT_S,
+                   "the centred preview was not redrawn after another stroke")
+        inspector.press("undo")
+        wait_until(lambda: inspector.predictions() == after_one, WIDGET_TIMEOUT_S,
+                   f"after Undo the predictions should read {after_one!r} again, they read {inspector.predictions()!r}")
+
+    with steps("Clear: nothing drawn yet", root):
+        inspector.press("clear")
+        wait_until(lambda: NOTHING_DRAWN in inspector.predictions(), WIDGET_TIMEOUT_S,
+                   f"after Clear the predictions should read {NOTHING_DRAWN!r}, they read {inspector.predictions()!r}")
+
+    with steps("draw a 7: preview, top prediction 7, the feature maps change", root):
+        inspector.draw(SEVEN)
+        wait_until(lambda: (p := inspector.preview()) and p != preview_one, WIDGET_TIMEOUT_S,
+                   "the centred preview did not change for the 7")
+        expect_prediction(inspector, "7", NOTHING_DRAWN)
+        wait_until(lambda: (m := inspector.feature_maps()) and m != maps_one, WIDGET_TIMEOUT_S,
+                   "the feature maps did not change between the 1 and the 7")
+
+    with steps("click a feature-map unit: the arithmetic adds up to its value", root):
+        unit = root.locator(".lbl-fmap[data-layer][data-channel]:not([data-layer='input']):not([data-channel='units'])")
+        assert unit.count(), "no clickable feature-map unit of a conv layer (.lbl-fmap[data-layer][data-channel])"
+        unit.first.scroll_into_view_if_needed()
+        unit.first.click()
+        total, value = wait_until(lambda: all(inspector.arithmetic()) and inspector.arithmetic(), WIDGET_TIMEOUT_S,
+                                  "the arithmetic panel (.lbl-arithmetic) shows no data-sum / data-value after the click")
+        assert float(total) == pytest.approx(float(value), rel=1e-4, abs=1e-4), \
+            f"the arithmetic panel's sum {total} is not the unit's value {value}"
+
+    with steps("Clear again: nothing drawn yet", root):
+        inspector.press("clear")
+        wait_until(lambda: NOTHING_DRAWN in inspector.predictions(), WIDGET_TIMEOUT_S,
+                   f"after Clear the predictions should read {NOTHING_DRAWN!r}, they read {inspector.predictions()!r}")

@@ -1,0 +1,40 @@
+"""Every lesson opens in JupyterLab and runs all cells with no error output anywhere, so a learner in
+the browser never meets a failure that nbval cannot see (a widget that raises only when rendered, a
+display that breaks in JupyterLab).
+
+One test, run for each notebook in notebooks/ (found when the tests are collected, so new lessons are
+picked up). Each notebook gets its own class: ``pytest -n 2 --dist loadscope`` keeps a module's plain
+tests on one worker but hands classes out separately, so the notebooks spread over both workers, and
+each worker still runs one notebook at a time. Select one with ``-k 03_log_mel``.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from lab_driver import notebook_paths
+
+# Notebooks whose own browser test already opens them, runs all cells and checks every output, then uses
+# their widgets: running them here as well would only cost CI another minute each.
+CHECKED_ELSEWHERE = {"01_": "test_lesson01_conv_explorer.py", "08_": "test_lesson08_drawing_pad.py"}
+
+
+class NotebookInJupyterLab:
+    notebook = ""
+
+    def test_runs_all_cells_without_an_error_output(self, open_notebook, steps):
+        for prefix, test_file in CHECKED_ELSEWHERE.items():
+            if self.notebook.startswith(prefix):
+                pytest.skip(f"{self.notebook} is opened, run and checked for error outputs by {test_file}")
+        with steps(f"open {self.notebook} in JupyterLab"):
+            opened = open_notebook(self.notebook)
+        with steps("run all cells"):
+            seconds = opened.run_all()
+        with steps("no error output anywhere, every widget rendered"):
+            opened.assert_no_errors()
+        print(f"{self.notebook}: all cells ran in JupyterLab in {seconds:.0f} s")
+
+
+for _path in notebook_paths():
+    _name = "TestNotebook_" + re.sub(r"\W", "_", _path.stem)
+    globals()[_name] = type(_name, (NotebookInJupyterLab,), {"notebook": _path.name})
