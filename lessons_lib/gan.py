@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +20,6 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from .settings import CACHE_DIR
 
 # --- 2-D: a ring of Gaussians --------------------------------------------------------------------------
 
@@ -308,29 +306,30 @@ def judge_accuracy(judge: Judge, x_test, y_test) -> float:
     return float((probabilities.argmax(1) == np.asarray(y_test)).mean())
 
 
-def judge_name(source: str, quick: bool) -> str:
-    """The saved-model name of the judge for one data source and mode (each is trained on different data)."""
+def judge_name(source: str, n_digits: int, epochs: int) -> str:
+    """The saved-model name of the judge trained on ``n_digits`` digits of one source for ``epochs`` epochs:
+    each recipe has its own file, so a changed recipe never loads a stale judge."""
     kind = "sample" if source == "sample" else "full"
-    return f"lesson06_judge_{kind}_{'quick' if quick else 'full'}"
+    return f"lesson06_judge_{kind}_{n_digits}_digits_{epochs}_epochs"
 
 
-def load_or_train_judge(data, quick: bool, epochs: int = 2, train_size: int | None = None, seed: int = 0,
+def load_or_train_judge(data, epochs: int = 2, train_size: int | None = None, seed: int = 0,
                         progress: bool = True) -> tuple[Judge, bool]:
-    """The cached judge for ``data``'s source and the mode, or a freshly trained and saved one.
+    """The cached judge for ``data``'s source and recipe, or a freshly trained and saved one.
 
     ``train_size``: train on the first so many training digits (quick mode). Returns (judge, was_cached).
     """
     from .models import load_saved_model, save_model, saved_model_path
 
-    name = judge_name(getattr(data, "source", "unknown"), quick)
+    x, y = data["x_train"], data["y_train"]
+    if train_size is not None:
+        x, y = x[:train_size], y[:train_size]
+    name = judge_name(getattr(data, "source", "unknown"), len(x), epochs)
     if saved_model_path(name).exists():
         try:
             return load_saved_model(name), True
         except (RuntimeError, KeyError, ValueError):
-            pass   # a stale file from an older judge: train again
-    x, y = data["x_train"], data["y_train"]
-    if train_size is not None:
-        x, y = x[:train_size], y[:train_size]
+            pass   # a file from an older version of the judge: train again
     judge = train_judge(x, y, epochs=epochs, seed=seed, progress=progress)
     save_model(judge, name, "lessons_lib.gan:judge_net")
     return judge, False

@@ -3,6 +3,7 @@ distance, measuring digits and the super-resolution plumbing."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import numpy as np
@@ -147,10 +148,9 @@ def test_judge_outputs_and_measure_digits():
         measure_digits(judge, images, features, asked=np.zeros(3))
 
 
-def test_judge_name_depends_on_source_and_mode():
-    names = {judge_name(s, q) for s in ("sample", "LESSONS_DATA_DIR", "cache") for q in (True, False)}
-    assert names == {"lesson06_judge_sample_quick", "lesson06_judge_sample_full", "lesson06_judge_full_quick",
-                     "lesson06_judge_full_full"}
+def test_judge_name_depends_on_source_and_recipe():
+    assert judge_name("sample", 6000, 2) == "lesson06_judge_sample_6000_digits_2_epochs"
+    assert judge_name("LESSONS_DATA_DIR", 60000, 2) == judge_name("cache", 60000, 2) != judge_name("cache", 60000, 1)
 
 
 class _Digits(dict):
@@ -164,11 +164,11 @@ def test_the_judge_learns_and_is_cached(isolated_settings):
     sample = load_dataset("mnist", verbose=False)     # isolated: the shipped sample
     assert sample.source == "sample"
     data = _Digits(x_train=sample["x_train"][:1500], y_train=sample["y_train"][:1500])
-    judge, cached = load_or_train_judge(data, quick=True, epochs=1, progress=False)
-    assert not cached and saved_model_path("lesson06_judge_sample_quick").exists()
+    judge, cached = load_or_train_judge(data, epochs=1, progress=False)
+    assert not cached and saved_model_path("lesson06_judge_sample_1500_digits_1_epochs").exists()
     accuracy = gan.judge_accuracy(judge, sample["x_test"][:500], sample["y_test"][:500])
     assert accuracy > 0.6, "1,500 digits and one epoch already beat chance by far"
-    again, cached = load_or_train_judge(data, quick=True, progress=False)
+    again, cached = load_or_train_judge(data, epochs=1, progress=False)
     assert cached
     x = to_unit(sample["x_test"][:8])
     with torch.no_grad():
@@ -188,3 +188,64 @@ def test_super_resolution_plumbing():
         psnr(low, x)
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
         downsample(torch.rand(28, 28))
+
+
+# --- notebook 06's recorded benchmark table stays in step with benchmarks/gan_quality.py -----------------
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "06_gan.ipynb"
+
+
+def _load_benchmark():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gan_quality", ROOT / "benchmarks" / "gan_quality.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _recorded():
+    import json
+
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
+            for line in text.splitlines() if line.startswith("| ") and not line.startswith("| recipe |")]
+    header = next(line for line in text.splitlines() if line.startswith("| recipe |"))
+    names = {name for name, _ in _load_benchmark().ROWS}
+    return header, [row for row in rows if row[0] in names or row[0].startswith(("plain", "+ "))], text
+
+
+def test_recorded_table_has_the_benchmark_rows_in_order_and_its_columns():
+    benchmark = _load_benchmark()
+    header, rows, _ = _recorded()
+    assert header.startswith("| recipe | recognisable % | smallest class % (digit) | of the asked class % | Fréchet |")
+    assert [row[0] for row in rows] == [name for name, _ in benchmark.ROWS]
+    for (name, recipe), row in zip(benchmark.ROWS, rows):
+        recognisable, smallest, asked, frechet, wall, cpu = row[1:7]
+        assert 0 <= float(recognisable) <= 100 and float(frechet) > 0
+        share, digit = re.fullmatch(r"([\d.]+) \((\d)\)", smallest).groups()
+        assert 0 <= float(share) <= 10
+        assert (asked != "") == recipe["conditional"], f"{name}: the asked-class share is for conditional rows only"
+        assert float(cpu) <= 180, f"{name}: each row trains in at most 3 minutes (CPU seconds on one thread)"
+
+
+def test_recorded_verdicts_follow_from_the_table():
+    _, rows, text = _recorded()
+    unconditional = any(r[3] == "" and float(r[1]) >= 80 and float(r[2].split()[0]) >= 5 for r in rows)
+    conditional = any(r[3] != "" and float(r[1]) >= 95 and float(r[3]) >= 95 for r in rows)
+    said = dict(re.findall(r"(Unconditional|Conditional) target[^*]*\*\*(met|not met)\*\*", text))
+    assert said == {"Unconditional": "met" if unconditional else "not met",
+                    "Conditional": "met" if conditional else "not met"}, said
+
+
+def test_numbers_quoted_under_the_table_are_the_table_s():
+    _, rows, text = _recorded()
+    by_name = {row[0]: row for row in rows}
+    quoted = re.findall(r'row, "([^"]+)", reached ([\d.]+) % recognisable', text)
+    assert len(quoted) == 2
+    for name, recognisable in quoted:
+        assert by_name[name][1] == recognisable, f"{name}: the table says {by_name[name][1]}"
+    for name, recognisable, asked in re.findall(r'row, "([^"]+)", reached ([\d.]+) % recognisable and ([\d.]+) % of the asked', text):
+        assert by_name[name][3] == asked
