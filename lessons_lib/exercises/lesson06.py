@@ -1,0 +1,262 @@
+"""Exercises for notebook 06 (a small GAN, trained live): write the discriminator's loss, the minimax
+generator loss's gradient when D is confident, the generator's parameter count, and spotting mode collapse
+in a class histogram.
+
+In the notebook: ``from lessons_lib.exercises import lesson06`` then ``lesson06.bind(globals())``.
+Every expected value is computed (with real PyTorch modules), never pasted.
+Introduced in notebook 06 (a small GAN, trained live).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..conv import count_parameters
+from ..gan import DCGANGenerator
+from .core import FunctionQuestion, Incorrect, NumberQuestion, make_binder
+
+
+def _reference_d_loss(D, real, fake):
+    real_scores, fake_scores = D(real), D(fake.detach())
+    return (F.binary_cross_entropy_with_logits(real_scores, torch.ones_like(real_scores))
+            + F.binary_cross_entropy_with_logits(fake_scores, torch.zeros_like(fake_scores)))
+
+
+class DiscriminatorLoss(FunctionQuestion):
+    """Write discriminator_loss(D, real, fake): BCE on logits, real → 1, fake → 0, fake detached."""
+
+    var = "discriminator_loss"
+    prompt = ("Write `discriminator_loss(D, real, fake)`: `D(x)` returns one logit per example. Return the "
+              "discriminator's loss: binary cross-entropy saying 'real' (target 1) on `real` plus 'fake' (target 0) "
+              "on `fake` (the mean of each term, added), computed so that the generator that made `fake` gets "
+              "no gradient from it.")
+    hints = ("D's outputs are logits: use F.binary_cross_entropy_with_logits(scores, targets) with targets "
+             "torch.ones_like(scores) for real and torch.zeros_like(scores) for fake.",
+             "The loss is minimised by D, so it is the cross-entropy itself, not its negative.",
+             "Score `fake.detach()`, not `fake`: this step trains D only, and without detach the backward pass "
+             "runs into G as well.")
+    hint_text = " ".join(hints)
+    solution_code = """
+        def discriminator_loss(D, real, fake):
+            real_scores = D(real)
+            fake_scores = D(fake.detach())          # D's step: no gradient into G
+            return (F.binary_cross_entropy_with_logits(real_scores, torch.ones_like(real_scores))
+                    + F.binary_cross_entropy_with_logits(fake_scores, torch.zeros_like(fake_scores)))
+    """
+    mistakes = (
+        ("def discriminator_loss(D, real, fake):\n"
+         "    r, f = D(real), D(fake.detach())\n"
+         "    return F.binary_cross_entropy_with_logits(r, torch.zeros_like(r)) + "
+         "F.binary_cross_entropy_with_logits(f, torch.ones_like(f))\n", "swapped"),
+        ("def discriminator_loss(D, real, fake):\n"
+         "    r, f = D(real), D(fake.detach())\n"
+         "    return -(F.binary_cross_entropy_with_logits(r, torch.ones_like(r)) + "
+         "F.binary_cross_entropy_with_logits(f, torch.zeros_like(f)))\n", "sign"),
+        ("def discriminator_loss(D, real, fake):\n"
+         "    r, f = D(real), D(fake)\n"
+         "    return F.binary_cross_entropy_with_logits(r, torch.ones_like(r)) + "
+         "F.binary_cross_entropy_with_logits(f, torch.zeros_like(f))\n", "detach"),
+        ("def discriminator_loss(D, real, fake):\n"
+         "    r, f = torch.sigmoid(D(real)), torch.sigmoid(D(fake.detach()))\n"
+         "    return F.binary_cross_entropy_with_logits(r, torch.ones_like(r)) + "
+         "F.binary_cross_entropy_with_logits(f, torch.zeros_like(f))\n", "logits"),
+        ("def discriminator_loss(D, real, fake):\n"
+         "    r = D(real)\n"
+         "    return F.binary_cross_entropy_with_logits(r, torch.ones_like(r))\n", "both"),
+    )
+    correct_message = "real → 1, fake → 0, on logits, with the fake batch detached: exactly the notebook's D step."
+
+    def solution_namespace(self) -> dict:
+        return dict(super().solution_namespace(), F=F)
+
+    def cases(self):
+        generator = torch.Generator().manual_seed(6)
+        for n, d in ((8, 4), (5, 3)):
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(n)
+                D = nn.Sequential(nn.Linear(d, 6), nn.LeakyReLU(0.2), nn.Linear(6, 1), nn.Flatten(0))
+            yield D, 1.5 * torch.randn(n, d, generator=generator), torch.randn(n, d, generator=generator)
+
+    def check_answer(self, value: Any) -> None:
+        if not callable(value):
+            raise Incorrect(f"`{self.var}` should be a function, got {type(value).__name__}")
+        for D, real, fake_values in self.cases():
+            source = fake_values.clone().requires_grad_(True)   # stands in for G's parameters
+            fake = source * 1.0                                 # a non-leaf, like G's output
+            expected = _reference_d_loss(D, real, fake).item()
+            with torch.random.fork_rng(devices=[]):
+                loss = value(D, real, fake)
+            if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+                raise Incorrect(f"discriminator_loss returned {type(loss).__name__} "
+                                f"{tuple(loss.shape) if isinstance(loss, torch.Tensor) else loss!r}; return one "
+                                "scalar tensor (the loss to call .backward() on).")
+            got = loss.item()
+            rs, fs = D(real).detach(), D(fake).detach()
+            bce = F.binary_cross_entropy_with_logits
+            swapped = (bce(rs, torch.zeros_like(rs)) + bce(fs, torch.ones_like(fs))).item()
+            double_sigmoid = (bce(torch.sigmoid(rs), torch.ones_like(rs))
+                              + bce(torch.sigmoid(fs), torch.zeros_like(fs))).item()
+            only_real, only_fake = bce(rs, torch.ones_like(rs)).item(), bce(fs, torch.zeros_like(fs)).item()
+            close = lambda a, b: math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6)  # noqa: E731
+            if close(got, -expected):
+                raise Incorrect("your loss has the wrong sign: D minimises the cross-entropy itself, not its negative.")
+            if close(got, swapped):
+                raise Incorrect("the targets are swapped: real examples get target 1 ('real'), fakes target 0.")
+            if close(got, double_sigmoid):
+                raise Incorrect("D already returns logits: binary_cross_entropy_with_logits applies the sigmoid "
+                                "itself, so do not call torch.sigmoid first.")
+            if close(got, only_real) or close(got, only_fake):
+                raise Incorrect("only one term: the loss needs both the real batch (target 1) and the fake batch (target 0).")
+            if not (close(got, expected) or close(got, expected / 2)):
+                raise Incorrect(f"discriminator_loss gave {got:.4f}, expected {expected:.4f}: the mean BCE on the real "
+                                "logits with target 1 plus the mean BCE on the fake logits with target 0.")
+            if not loss.requires_grad:
+                raise Incorrect("the loss carries no gradient for D: compute it from D's outputs, without torch.no_grad().")
+            loss.backward()
+            if source.grad is not None and source.grad.abs().sum() > 0:
+                raise Incorrect("the backward pass reached the generator's output: score `fake.detach()` in D's step, "
+                                "so that training D does not push gradients into G.")
+            D.zero_grad()
+
+
+class MinimaxGradient(NumberQuestion):
+    """d/ds of the minimax generator loss log(1 − σ(s)) where D(G(z)) = σ(s) = 0.01."""
+
+    var = "minimax_gradient"
+    units = "gradient"
+    tolerance = 1e-4
+    prompt = ("Early in training D is confident: D(G(z)) = σ(s) = 0.01 for a fake whose logit is s. The minimax "
+              "generator minimises log(1 − σ(s)). What is d/ds log(1 − σ(s)) at this point? (The notebook plots it.) "
+              "Set `minimax_gradient`.")
+    hints = ("σ'(s) = σ(s)·(1 − σ(s)). Apply the chain rule to log(1 − σ(s)).",
+             "d/ds log(1 − σ(s)) = −σ'(s) / (1 − σ(s)) = −σ(s). Put in σ(s) = 0.01.")
+    hint_text = " ".join(hints)
+    solution_code = """
+        p = 0.01                      # D(G(z)) = sigmoid(s)
+        minimax_gradient = -p         # d/ds log(1 - sigmoid(s)) = -sigmoid(s)
+    """
+    mistakes = (("minimax_gradient = -0.99", "non-saturating"), ("minimax_gradient = 0.01", "sign"),
+                ("minimax_gradient = -1 / 0.99", "chain rule"))
+    correct_message = ("−0.01: the gradient is as small as D(G(z)) — G barely learns while D is sure, which is why "
+                       "the non-saturating loss −log D(G(z)) (gradient −0.99 here) is used instead.")
+
+    def expected(self) -> float:
+        s = torch.logit(torch.tensor(0.01, dtype=torch.float64)).requires_grad_(True)
+        torch.log(1 - torch.sigmoid(s)).backward()
+        return float(s.grad)
+
+    def wrong_answer_hints(self) -> dict:
+        p = 0.01
+        return {-(1 - p): "that is the non-saturating loss −log σ(s); the question asks about log(1 − σ(s)).",
+                p: "wrong sign: making σ(s) larger makes log(1 − σ(s)) smaller, so the slope is negative.",
+                -1 / (1 - p): "that is the derivative with respect to D = σ(s); by the chain rule multiply by "
+                              "σ'(s) = σ(1 − σ) to get the derivative with respect to the logit s.",
+                -p * (1 - p): "that is σ'(s) with a minus sign; divide by (1 − σ(s)) as well (chain rule of the log)."}
+
+
+class GeneratorParameters(NumberQuestion):
+    """Trainable parameters of DCGANGenerator(z_dim=64, width=32)."""
+
+    var = "n_generator_parameters"
+    units = "parameter count"
+    prompt = ("Count, by hand, the trainable parameters of the notebook's generator `DCGANGenerator(z_dim=64, "
+              "width=32)`: Linear(64 → 64·7·7, no bias), BatchNorm1d(3136), ConvTranspose2d(64 → 32, 4×4, no bias), "
+              "BatchNorm2d(32), ConvTranspose2d(32 → 1, 4×4, with bias). Set `n_generator_parameters` (then compare "
+              "with count_parameters(G)).")
+    hints = ("A Linear(a → b) without bias has a·b weights; a ConvTranspose2d(c_in → c_out, k×k) has c_in·c_out·k·k.",
+             "BatchNorm has two trainable numbers per feature (γ and β); its running mean and variance are buffers, "
+             "not parameters.")
+    hint_text = " ".join(hints)
+    solution_code = """
+        linear = 64 * (64 * 7 * 7)            # no bias: BatchNorm's shift plays its part
+        bn1 = 2 * (64 * 7 * 7)                # gamma and beta per feature
+        up1 = 64 * 32 * 4 * 4                 # no bias
+        bn2 = 2 * 32
+        up2 = 32 * 1 * 4 * 4 + 1              # with a bias
+        n_generator_parameters = linear + bn1 + up1 + bn2 + up2
+    """
+    mistakes = (("n_generator_parameters = 64 * 3136 + 64 * 32 * 16 + 32 * 16 + 1", "BatchNorm"),
+                ("n_generator_parameters = 64 * 3136 + 3136 + 2 * 3136 + 64 * 32 * 16 + 32 + 64 + 32 * 16 + 1", "bias=False"),
+                ("n_generator_parameters = 64 * 3136 + 4 * 3136 + 64 * 32 * 16 + 4 * 32 + 32 * 16 + 1", "buffers"))
+    correct_message = "240,321 — nearly all of them (200,704) in the first Linear layer that makes the 7×7 maps."
+
+    def expected(self) -> int:
+        with torch.random.fork_rng(devices=[]):
+            return count_parameters(DCGANGenerator(z_dim=64, width=32))
+
+    def wrong_answer_hints(self) -> dict:
+        c = 64 * 7 * 7
+        core = 64 * c + 64 * 32 * 16 + 32 * 16 + 1
+        return {core: "you left out BatchNorm's parameters: γ and β for each of the 3,136 + 32 features.",
+                core + 2 * c + 64 + c + 32: "the Linear and the first ConvTranspose2d are built with bias=False "
+                                            "(BatchNorm's β follows them): no biases there.",
+                core + 4 * c + 4 * 32: "BatchNorm's running mean and variance are buffers, not trainable parameters: "
+                                       "count only γ and β.",
+                core + 2 * c + 64 - 1: "the last ConvTranspose2d has a bias (one number, one output channel)."}
+
+
+class ModesMissing(FunctionQuestion):
+    """Write modes_missing(counts, min_share) -> sorted list of classes holding less than min_share of the samples."""
+
+    var = "modes_missing"
+    prompt = ("Mode collapse shows in a histogram. Write `modes_missing(counts, min_share=0.05)`: `counts` is an "
+              "array with the number of generated digits the judge put in each class (index = digit). Return the "
+              "sorted list of digits whose share of all the digits is below `min_share` (a class with exactly "
+              "`min_share` is covered).")
+    hints = ("Turn counts into shares first: counts / counts.sum().",
+             "Keep the digits whose share is < min_share (strictly), e.g. with np.flatnonzero, and return them as a "
+             "list of ints.")
+    hint_text = " ".join(hints)
+    solution_code = """
+        def modes_missing(counts, min_share=0.05):
+            shares = np.asarray(counts) / np.sum(counts)
+            return [int(d) for d in np.flatnonzero(shares < min_share)]
+    """
+    mistakes = (
+        ("def modes_missing(counts, min_share=0.05):\n"
+         "    return [int(d) for d in np.flatnonzero(np.asarray(counts) < min_share)]\n", "share"),
+        ("def modes_missing(counts, min_share=0.05):\n"
+         "    shares = np.asarray(counts) / np.sum(counts)\n"
+         "    return [int(d) for d in np.flatnonzero(shares >= min_share)]\n", "covered"),
+        ("def modes_missing(counts, min_share=0.05):\n"
+         "    shares = np.asarray(counts) / np.sum(counts)\n"
+         "    return [int(d) for d in np.flatnonzero(shares <= min_share)]\n", "exactly"),
+    )
+    correct_message = "a class histogram is the quickest mode-collapse detector; the notebook's tables print it."
+
+    def cases(self):
+        yield (np.array([100, 98, 102, 97, 101, 99, 103, 100, 100, 100]), 0.05), []
+        yield (np.array([190, 0, 120, 3, 140, 150, 10, 160, 120, 107]), 0.05), [1, 3, 6]
+        yield (np.array([50, 50, 50, 50, 50, 50, 50, 50, 50, 550]), 0.05), []      # exactly 5 % each: covered
+        yield (np.array([0, 0, 0, 0, 0, 0, 0, 0, 1000, 0]), 0.01), [0, 1, 2, 3, 4, 5, 6, 7, 9]
+
+    def check_answer(self, value: Any) -> None:
+        if not callable(value):
+            raise Incorrect(f"`{self.var}` should be a function, got {type(value).__name__}")
+        for (counts, min_share), expected in self.cases():
+            got = value(counts.copy(), min_share)
+            try:
+                got_list = sorted(int(d) for d in got)
+            except TypeError:
+                raise Incorrect(f"modes_missing returned {got!r}; return a list of digits (ints).") from None
+            if got_list == expected:
+                continue
+            shares = counts / counts.sum()
+            call = f"modes_missing({counts.tolist()}, {min_share})"
+            if got_list == [int(d) for d in np.flatnonzero(counts < min_share)]:
+                raise Incorrect(f"{call} returned {got_list}: compare each class's share (count / total), not its "
+                                "raw count, with min_share.")
+            if got_list == [int(d) for d in np.flatnonzero(shares >= min_share)]:
+                raise Incorrect(f"{call} returned {got_list}: those are the covered classes; return the missing ones.")
+            if got_list == [int(d) for d in np.flatnonzero(shares <= min_share)]:
+                raise Incorrect(f"{call} returned {got_list}: a class with exactly min_share is covered: use <, not <=.")
+            raise Incorrect(f"{call} returned {got_list}, expected {expected}.")
+
+
+QUESTIONS = [DiscriminatorLoss, MinimaxGradient, GeneratorParameters, ModesMissing]
+bind = make_binder(QUESTIONS)

@@ -1,0 +1,75 @@
+"""The lesson-06 exercises: solutions pass, every declared mistake fails with its message, blanks are 'not attempted'."""
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+
+from lessons_lib.exercises import ____
+from lessons_lib.exercises.lesson06 import (QUESTIONS, DiscriminatorLoss, GeneratorParameters, MinimaxGradient,
+                                            ModesMissing, bind)
+
+
+def test_every_solution_passes():
+    assert len(QUESTIONS) >= 3
+    for question_class in QUESTIONS:
+        question_class().assert_check_passed()
+
+
+@pytest.mark.parametrize("question_class", QUESTIONS, ids=lambda q: q.__name__)
+def test_declared_mistakes_fail_with_their_message(question_class):
+    question = question_class()
+    assert len(question.mistakes) >= 2
+    for code, fragment in question.mistakes:
+        namespace = question.solution_namespace()
+        exec(textwrap.dedent(code), namespace)
+        question.assert_check_failed(namespace[question.var], fragment)
+
+
+def test_placeholders_are_not_attempted():
+    for question_class in QUESTIONS:
+        assert question_class().evaluate(____).status == "not attempted"
+
+    def discriminator_loss(D, real, fake):
+        return ____
+
+    assert DiscriminatorLoss().evaluate(discriminator_loss).status == "not attempted"
+
+
+def test_bind_creates_q1_to_q4_and_checking_leaves_random_state_alone():
+    namespace = {}
+    assert [q.label for q in bind(namespace)] == ["q1", "q2", "q3", "q4"]
+    namespace["discriminator_loss"] = namespace["q1"].solution_value()
+    torch.manual_seed(5)
+    expected = torch.rand(2)
+    torch.manual_seed(5)
+    assert namespace["q1"].check().passed
+    assert torch.equal(torch.rand(2), expected)
+
+
+def test_discriminator_loss_other_mistakes():
+    q = DiscriminatorLoss()
+    q.assert_check_failed(3, "should be a function")
+    q.assert_check_failed(lambda D, real, fake: 0.5, "scalar tensor")
+    q.assert_check_failed(lambda D, real, fake: torch.tensor(1.0), "expected")
+
+    def no_grad_loss(D, real, fake):
+        with torch.no_grad():
+            return q.solution_value()(D, real, fake)
+
+    q.assert_check_failed(no_grad_loss, "no gradient")
+
+
+def test_number_questions_reject_other_wrong_answers():
+    MinimaxGradient().assert_check_failed(-0.01 * 0.99, "divide")
+    MinimaxGradient().assert_check_failed(-0.5, "hint")
+    GeneratorParameters().assert_check_failed(240_320, "bias")
+    GeneratorParameters().assert_check_failed("240321", "should be a number")
+    assert GeneratorParameters().expected() == 240_321
+
+
+def test_modes_missing_other_mistakes():
+    q = ModesMissing()
+    q.assert_check_failed(lambda counts, min_share=0.05: 7, "list of digits")
+    q.assert_check_failed(lambda counts, min_share=0.05: [1], "expected")
+    assert q.solution_value()(np.array([0, 5, 995]), 0.01) == [0, 1]
