@@ -138,3 +138,27 @@ def load_saved_model(name: str) -> nn.Module:
     model = getattr(importlib.import_module(module_name), function_name)(**saved["kwargs"])
     model.load_state_dict(saved["state_dict"])
     return model.eval()
+
+
+def fast_mnist_net(channels: tuple[int, int, int] = (16, 32, 64), num_classes: int = 10) -> nn.Sequential:
+    """Lesson 07's fast MNIST net: three [Conv 3×3 → BatchNorm → ReLU → MaxPool 2] blocks, then one Linear.
+
+    Input: a batch (N, 1, 28, 28) of digits scaled to [0, 1] (white digit on black, as MNIST; divide uint8
+    pixels by 255). Shapes: 28 → 14 → 7 → 3, so the Linear sees ``channels[2] · 3 · 3`` features and returns
+    (N, ``num_classes``) logits. The convolutions have no bias (BatchNorm's shift replaces it).
+    Introduced in notebook 07 (MNIST end to end), which trains and saves it as "lesson07_fast_mnist";
+    notebook 08 loads it with ``load_saved_model``.
+    """
+    channels = tuple(int(c) for c in channels)
+    if len(channels) != 3 or min(channels) < 1:
+        raise ValueError(f"channels must be three positive ints (one per block), got {channels!r}")
+    layers, previous = OrderedDict(), 1
+    for block, width in enumerate(channels, start=1):
+        layers[f"conv{block}"] = nn.Conv2d(previous, width, 3, padding=1, bias=False)
+        layers[f"bn{block}"] = nn.BatchNorm2d(width)
+        layers[f"relu{block}"] = nn.ReLU()
+        layers[f"pool{block}"] = nn.MaxPool2d(2)
+        previous = width
+    layers["flatten"] = nn.Flatten()
+    layers["fc"] = nn.Linear(previous * 3 * 3, num_classes)
+    return nn.Sequential(layers)
