@@ -102,7 +102,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device_name = torch.cuda.get_device_name() if device.type == "cuda" else f"CPU, {args.threads} threads"
+    device_name = (torch.cuda.get_device_name() if device.type == "cuda"
+                   else f"CPU, {args.threads} thread{'s' if args.threads != 1 else ''}")
     data = walkthrough_split()
     chosen = [int(r) for r in args.rows.split(",") if r] or list(range(1, len(ROWS) + 1))
     lines = []
