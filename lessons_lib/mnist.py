@@ -292,8 +292,9 @@ def keras_timed_fit(model, x_train, y_train, x_val, y_val, x_test=None, y_test=N
     ``ReduceLROnPlateau(monitor="val_accuracy", patience=3, factor=0.8, min_lr=1e-6)`` — the walkthrough's
     ``'val_acc'`` is called ``'val_accuracy'`` in Keras 3. Returns a ``History`` like ``train_recipe``'s.
     """
-    import keras
+    from .keras_interop import import_keras
 
+    keras = import_keras()
     history = History()
 
     class Clock(keras.callbacks.Callback):
