@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .validation import positive_int
+
 
 class MaskedConv2d(nn.Conv2d):
     """A ``Conv2d`` in which output map ``o`` sees input map ``c`` only where ``table[o, c] == 1``.
@@ -138,6 +140,30 @@ def load_saved_model(name: str) -> nn.Module:
     model = getattr(importlib.import_module(module_name), function_name)(**saved["kwargs"])
     model.load_state_dict(saved["state_dict"])
     return model.eval()
+
+
+def fast_mnist_net(channels: tuple[int, int, int] = (16, 32, 64), num_classes: int = 10) -> nn.Sequential:
+    """Lesson 07's fast MNIST net: three [Conv 3×3 → BatchNorm → ReLU → MaxPool 2] blocks, then one Linear.
+
+    Input: a batch (N, 1, 28, 28) of digits scaled to [0, 1] (white digit on black, as MNIST; divide uint8
+    pixels by 255). Shapes: 28 → 14 → 7 → 3, so the Linear sees ``channels[2] · 3 · 3`` features and returns
+    (N, ``num_classes``) logits. The convolutions have no bias (BatchNorm's shift replaces it).
+    Introduced in notebook 07 (MNIST end to end), which trains and saves it as "lesson07_fast_mnist";
+    notebook 08 loads it with ``load_saved_model``.
+    """
+    if len(channels) != 3:
+        raise ValueError(f"channels must be three positive ints (one per block), got {channels!r}")
+    channels = tuple(positive_int("each of channels", c) for c in channels)
+    layers, previous = OrderedDict(), 1
+    for block, width in enumerate(channels, start=1):
+        layers[f"conv{block}"] = nn.Conv2d(previous, width, 3, padding=1, bias=False)
+        layers[f"bn{block}"] = nn.BatchNorm2d(width)
+        layers[f"relu{block}"] = nn.ReLU()
+        layers[f"pool{block}"] = nn.MaxPool2d(2)
+        previous = width
+    layers["flatten"] = nn.Flatten()
+    layers["fc"] = nn.Linear(previous * 3 * 3, num_classes)
+    return nn.Sequential(layers)
 
 
 def init_normal_(model: nn.Module, std: float, layers: tuple[type, ...] = (nn.Conv2d,)) -> nn.Module:
