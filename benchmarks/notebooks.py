@@ -125,6 +125,7 @@ class PeakRSS:
         self.interval = interval
         self.deadline = deadline
         self.peak = 0
+        self.cpu_seconds = 0.0      # CPU time of the kernel and its children (less noisy than wall time)
         self.cell: int | None = None
         self.peak_by_cell: dict[int, int] = {}
         self.timed_out = False
@@ -134,16 +135,22 @@ class PeakRSS:
     def sample(self) -> int:
         import psutil
 
-        try:
-            processes = [self._process] + self._process.children(recursive=True)
-        except psutil.Error:
-            return 0
-        total = 0
+        self._ticks = getattr(self, "_ticks", -1) + 1
+        if self._ticks % 20 == 0:   # finding the children scans every process: once a second is enough
+            try:
+                self._children = self._process.children(recursive=True)
+            except psutil.Error:
+                return 0
+        processes = [self._process] + getattr(self, "_children", [])
+        total, cpu = 0, 0.0
         for process in processes:
             try:
                 total += process.memory_info().rss
+                times = process.cpu_times()
+                cpu += times.user + times.system + times.children_user + times.children_system
             except psutil.Error:
                 pass
+        self.cpu_seconds = max(self.cpu_seconds, cpu)
         return total
 
     def _run(self) -> None:
@@ -227,6 +234,7 @@ def run_notebook(path: Path, mode: str, *, hard_timeout: float | None = None, en
     client = NotebookClient(nb, timeout=int(hard_timeout) + 60, kernel_name="python3", allow_errors=False,
                             resources={"metadata": {"path": str(path.parent)}}, record_timing=True)
     status, error, sampler = "ok", None, None
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     try:
         with client.setup_kernel(env=kernel_env, cwd=str(path.parent)):
@@ -260,7 +268,8 @@ def run_notebook(path: Path, mode: str, *, hard_timeout: float | None = None, en
     stated = stated_times(nb.cells[0].source if nb.cells and nb.cells[0].cell_type == "markdown" else "").get(mode)
     return {
         "lesson": path.name[:2], "notebook": path.name, "mode": mode, "status": status, "error": error,
-        "wall_s": round(wall, 1), "peak_rss_bytes": int(sampler.peak if sampler else 0),
+        "wall_s": round(wall, 1), "cpu_s": round(sampler.cpu_seconds if sampler else 0.0, 1),
+        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)], "peak_rss_bytes": int(sampler.peak if sampler else 0),
         "peak_rss_cell": peak_cell, "slowest_cells": slowest,
         "rss_by_cell_mb": {str(k): round(v / 1e6) for k, v in sorted(peak_by_cell.items())},
         "stated_s": stated, "stated_off": stated_time_off(stated, wall),
@@ -368,14 +377,14 @@ def main(argv: list[str] | None = None) -> int:
     device = describe_device()
     print(f"device: {device}; lessons {' '.join(lessons)}; mode {args.mode}; enforcing {','.join(enforce) or 'nothing'}",
           flush=True)
-    results = load_results(args.output) if not args.no_save else {"runs": {}}
     problems, total = [], time.perf_counter()
     for mode in modes:
         for lesson in lessons:
             path = notebook_path(lesson)
             run = run_notebook(path, mode, hard_timeout=args.hard_timeout_factor * BUDGETS[mode].seconds)
             slow = ", ".join(f"#{c['index']} {c['seconds']:.0f} s" for c in run["slowest_cells"])
-            print(f"{lesson} {mode:5s} {run['status']:6s} {run['wall_s']:7.1f} s  peak RSS "
+            print(f"{lesson} {mode:5s} {run['status']:6s} {run['wall_s']:7.1f} s (CPU {run['cpu_s']:.0f} s, load "
+                  f"{run['load_average'][0]:.0f}->{run['load_average'][1]:.0f})  peak RSS "
                   f"{run['peak_rss_bytes'] / GB:.2f} GB (cell {run['peak_rss_cell']})  slowest: {slow}", flush=True)
             if run["error"]:
                 print(f"   {run['error']}", flush=True)
@@ -388,9 +397,8 @@ def main(argv: list[str] | None = None) -> int:
                         if run["status"] == "ok":
                             print(f"   reported, not enforced: {p}", flush=True)
             problems += budget_violations(run, enforce)
-            if not args.no_save:
-                merge_run(results, run)
-                save(results, args.output)
+            if not args.no_save:   # re-read first: another run may have saved other lessons meanwhile
+                save(merge_run(load_results(args.output), run), args.output)
     print(f"total: {time.perf_counter() - total:.0f} s for {len(lessons) * len(modes)} notebook runs", flush=True)
     if problems:
         print("\nBUDGET BROKEN:\n" + "\n".join(f"- {p}" for p in problems), file=sys.stderr, flush=True)

@@ -1,5 +1,6 @@
 """Write the measured running times where learners read them: the ``<!-- timing -->`` line at the top of each
-notebook (in its first markdown cell, under the title) and the README's lesson table (between
+notebook (in its first markdown cell, under the title), the full-mode peak memory where a notebook's prose has a
+``<!-- peak-memory -->…<!-- /peak-memory -->`` span, and the README's lesson table (between
 ``<!-- lessons-table -->`` and ``<!-- /lessons-table -->``), both from ``benchmarks/results/notebooks.json``.
 
 Run after ``benchmarks/notebooks.py`` (and after merging new lessons): ``python benchmarks/write_times.py``.
@@ -22,6 +23,8 @@ README = ROOT / "README.md"
 RESULTS = ROOT / "benchmarks" / "results" / "notebooks.json"
 
 TIMING_START, TIMING_END = "<!-- timing -->", "<!-- /timing -->"
+MEMORY_START, MEMORY_END = "<!-- peak-memory -->", "<!-- /peak-memory -->"
+MEMORY_RE = re.compile(re.escape(MEMORY_START) + ".*?" + re.escape(MEMORY_END), re.S)
 TABLE_START, TABLE_END = "<!-- lessons-table -->", "<!-- /lessons-table -->"
 TABLE_HEADER = ["| # | notebook | the question it answers | quick | full | open |", "|---|---|---|---|---|---|"]
 OPEN_LINKS = ("[![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/layer-by-layer/course/main"
@@ -79,21 +82,32 @@ def stamp_markdown(source: str, line: str) -> str:
     return f"{title}\n\n{line}\n\n{rest.lstrip(chr(10))}" if rest.strip() else f"{title}\n\n{line}\n"
 
 
+def peak_memory_text(results: dict, lesson: str) -> str | None:
+    """'1.62 GB': the full-mode peak RSS on CPU, for a ``<!-- peak-memory -->`` span in the notebook's prose."""
+    run = _run(results, lesson, "cpu", "full")
+    return f"{run['peak_rss_bytes'] / 1e9:.2f} GB" if run else None
+
+
 def stamp_notebook(path: Path, results: dict, write: bool = True) -> bool:
-    """Set the timing line of one notebook; True when it changed (written only if ``write``)."""
-    line = timing_line(results, path.name[:2])
-    if line is None:
-        return False
+    """Set the timing line of one notebook (and any ``<!-- peak-memory -->`` span in its markdown cells) from
+    ``results``; True when something changed (written only if ``write``)."""
+    lesson = path.name[:2]
+    line, memory = timing_line(results, lesson), peak_memory_text(results, lesson)
     raw = json.loads(path.read_text())
-    first = next((c for c in raw["cells"] if c["cell_type"] == "markdown"), None)
-    if first is None:
+    markdown = [c for c in raw["cells"] if c["cell_type"] == "markdown"]
+    if not markdown:
         raise ValueError(f"{path.name} has no markdown cell to carry its timing line")
-    source = "".join(first["source"])
-    new = stamp_markdown(source, line)
-    if new == source:
+    changed = False
+    for number, cell in enumerate(markdown):
+        source = "".join(cell["source"])
+        new = stamp_markdown(source, line) if (number == 0 and line) else source
+        if memory:
+            new = MEMORY_RE.sub(lambda _: f"{MEMORY_START}{memory}{MEMORY_END}", new)
+        if new != source:
+            cell["source"] = new.splitlines(keepends=True)
+            changed = True
+    if not changed:
         return False
-    lines = new.splitlines(keepends=True)
-    first["source"] = lines
     if write:   # the layout nbformat writes (indent 1, keys sorted), so nothing else in the file changes
         path.write_text(json.dumps(raw, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     return True

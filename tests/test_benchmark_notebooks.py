@@ -200,3 +200,25 @@ def test_ci_runs_every_notebook_in_full_mode_offline_without_absolute_paths():
     assert "benchmarks/notebooks.py --mode full" in script and "LESSONS_OFFLINE=1" in script
     assert "../shared/data" in script and "/work/" not in script
     assert "--enforce memory" in script
+
+
+# ------------------------------------------------------------------------------------- lesson 03's full-mode memory
+def test_standardize_makes_one_full_size_array_and_gives_the_textbook_result():
+    """Lesson 03's full mode stayed under 1.8 GB partly because standardising makes no full-size temporaries."""
+    import tracemalloc
+
+    import numpy as np
+
+    from lessons_lib import audio, training
+
+    standardize = getattr(training, "standardize", None) or audio.standardize
+    x = np.random.default_rng(0).normal(3.0, 2.0, size=(400, 3, 64, 80)).astype(np.float32)    # 24.6 MB
+    tracemalloc.start()
+    out, mean, std = standardize(x)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 1.5 * x.nbytes, f"standardize allocated {peak / x.nbytes:.1f}x its input at its peak"
+    expected = (x - x.mean(axis=(0, 2, 3), keepdims=True)) / (x.std(axis=(0, 2, 3), keepdims=True) + 1e-5)
+    assert out.dtype == np.float32 and np.allclose(out, expected, atol=1e-5)
+    again, _, _ = standardize(x[:10], mean, std)
+    assert np.allclose(again, expected[:10], atol=1e-5)
