@@ -183,17 +183,32 @@ class PeakRSS:
 
 
 # ------------------------------------------------------------------------------------------------ one notebook
+def lesson_id(path: Path) -> str:
+    """'03' for notebooks/03_log_mel_convolutions.ipynb, '03b' for 03b_unseen_speakers.ipynb."""
+    return path.name.split("_", 1)[0]
+
+
+def lesson_notebooks() -> list[Path]:
+    """Every lesson notebook, NN_*.ipynb or NNx_*.ipynb, in order."""
+    return sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb") if re.fullmatch(r"\d\d[a-z]?", lesson_id(p)))
+
+
+def normalise_lesson(text: str) -> str:
+    """'3' -> '03', '03b' stays."""
+    return f"{int(text):02d}" if text.isdigit() else text
+
+
 def notebook_path(lesson: str) -> Path:
-    """notebooks/NN_*.ipynb for a two-digit lesson number."""
-    matches = sorted(NOTEBOOKS.glob(f"{lesson}_*.ipynb"))
+    """The notebook of a lesson id ('03', '03b')."""
+    matches = [p for p in lesson_notebooks() if lesson_id(p) == lesson]
     if len(matches) != 1:
-        found = ", ".join(p.name for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")))
+        found = ", ".join(lesson_id(p) for p in lesson_notebooks())
         raise SystemExit(f"no single notebook for lesson {lesson!r} in {NOTEBOOKS}; the lessons are: {found}")
     return matches[0]
 
 
 def all_lessons() -> list[str]:
-    return [p.name[:2] for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))]
+    return [lesson_id(p) for p in lesson_notebooks()]
 
 
 def _first_line(source: str) -> str:
@@ -267,7 +282,7 @@ def run_notebook(path: Path, mode: str, *, hard_timeout: float | None = None, en
     peak_cell = max(peak_by_cell, key=peak_by_cell.get) if peak_by_cell else None
     stated = stated_times(nb.cells[0].source if nb.cells and nb.cells[0].cell_type == "markdown" else "").get(mode)
     return {
-        "lesson": path.name[:2], "notebook": path.name, "mode": mode, "status": status, "error": error,
+        "lesson": lesson_id(path), "notebook": path.name, "mode": mode, "status": status, "error": error,
         "wall_s": round(wall, 1), "cpu_s": round(sampler.cpu_seconds if sampler else 0.0, 1),
         "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)], "peak_rss_bytes": int(sampler.peak if sampler else 0),
         "peak_rss_cell": peak_cell, "slowest_cells": slowest,
@@ -364,7 +379,7 @@ def save(results: dict, path: Path) -> None:
 # -------------------------------------------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lessons", nargs="*", default=None, help="two-digit lesson numbers (default: all)")
+    parser.add_argument("--lessons", nargs="*", default=None, help="lesson ids: 03 03b 05 (default: all)")
     parser.add_argument("--mode", choices=["quick", "full", "both"], default="both")
     parser.add_argument("--enforce", default="time,memory", help="budgets that fail the run: time,memory | memory | none")
     parser.add_argument("--hard-timeout-factor", type=float, default=3.0)
@@ -372,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args(argv)
     enforce = tuple(e for e in args.enforce.split(",") if e and e != "none")
-    lessons = [f"{int(x):02d}" for x in args.lessons] if args.lessons else all_lessons()
+    lessons = [normalise_lesson(x) for x in args.lessons] if args.lessons else all_lessons()
     modes = ["quick", "full"] if args.mode == "both" else [args.mode]
     device = describe_device()
     print(f"device: {device}; lessons {' '.join(lessons)}; mode {args.mode}; enforcing {','.join(enforce) or 'nothing'}",

@@ -91,7 +91,7 @@ def peak_memory_text(results: dict, lesson: str) -> str | None:
 def stamp_notebook(path: Path, results: dict, write: bool = True) -> bool:
     """Set the timing line of one notebook (and any ``<!-- peak-memory -->`` span in its markdown cells) from
     ``results``; True when something changed (written only if ``write``)."""
-    lesson = path.name[:2]
+    lesson = path.name.split("_", 1)[0]
     line, memory = timing_line(results, lesson), peak_memory_text(results, lesson)
     raw = json.loads(path.read_text())
     markdown = [c for c in raw["cells"] if c["cell_type"] == "markdown"]
@@ -117,7 +117,7 @@ def _title(path: Path) -> str:
     raw = json.loads(path.read_text())
     first = next((c for c in raw["cells"] if c["cell_type"] == "markdown"), {"source": [path.stem]})
     heading = "".join(first["source"]).splitlines()[0].lstrip("# ").strip()
-    return re.sub(r"^\d+\s*[—·:-]\s*", "", heading)
+    return re.sub(r"^\d+[a-z]?\s*[—·:-]\s*", "", heading)
 
 
 def readme_table(readme: str, results: dict, notebooks: list[Path]) -> str:
@@ -128,12 +128,12 @@ def readme_table(readme: str, results: dict, notebooks: list[Path]) -> str:
     kept = {}
     for row in old.splitlines():
         cells = [c.strip() for c in row.strip().strip("|").split("|")]
-        if len(cells) >= 3 and re.fullmatch(r"\d\d", cells[0]):
+        if len(cells) >= 3 and re.fullmatch(r"\d\d[a-z]?", cells[0]):
             link = re.match(r"\[(.*?)\]", cells[1])
             kept[cells[0]] = (link.group(1) if link else cells[1], cells[2])
     rows = list(TABLE_HEADER)
     for path in notebooks:
-        lesson = path.name[:2]
+        lesson = path.name.split("_", 1)[0]
         title, question = kept.get(lesson, (_title(path), _title(path)))
         times = []
         for mode in ("quick", "full"):
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.results.exists():
         raise SystemExit(f"no results at {args.results}: run benchmarks/notebooks.py first")
     results = json.loads(args.results.read_text())
-    notebooks = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    notebooks = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb") if re.fullmatch(r"\d\d[a-z]?", p.name.split("_")[0]))
     changed = [p.name for p in notebooks if stamp_notebook(p, results, write=not args.check)]
     readme = README.read_text()
     new_readme = stamp_readme(readme, results, notebooks)
