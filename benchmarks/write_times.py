@@ -51,6 +51,11 @@ def _run(results: dict, lesson: str, kind: str, mode: str) -> dict | None:
     return run if run and run.get("status") == "ok" else None
 
 
+def _seconds(run: dict) -> float:
+    """The run's judged time (benchmarks/notebooks.py: the smaller of wall and CPU time on CPU), else its wall time."""
+    return run.get("seconds", run["wall_s"])
+
+
 def _cores(device: str) -> str:
     match = re.match(r"CPU \((\d+) cores\)", device)
     return f"{match.group(1)} CPU cores" if match else device
@@ -61,14 +66,14 @@ def timing_line(results: dict, lesson: str) -> str | None:
     quick, full = _run(results, lesson, "cpu", "quick"), _run(results, lesson, "cpu", "full")
     if not (quick or full):
         return None
-    parts = [f"{mode} mode {format_duration(run['wall_s'])}" for mode, run in (("quick", quick), ("full", full)) if run]
+    parts = [f"{mode} mode {format_duration(_seconds(run))}" for mode, run in (("quick", quick), ("full", full)) if run]
     device = _cores((quick or full)["device"])
     text = f"*Running time, measured on {device}: {', '.join(parts)}"
     gpu = [(mode, _run(results, lesson, "gpu", mode)) for mode in ("quick", "full")]
     gpu = [(mode, run) for mode, run in gpu if run]
     if gpu:
         text += f"; on a GPU ({gpu[0][1]['device'][5:-1]}): " + ", ".join(
-            f"{mode} mode {format_duration(run['wall_s'])}" for mode, run in gpu)
+            f"{mode} mode {format_duration(_seconds(run))}" for mode, run in gpu)
     return f"{TIMING_START}{text} (`benchmarks/notebooks.py`).*{TIMING_END}"
 
 
@@ -138,9 +143,9 @@ def readme_table(readme: str, results: dict, notebooks: list[Path]) -> str:
         times = []
         for mode in ("quick", "full"):
             cpu, gpu = _run(results, lesson, "cpu", mode), _run(results, lesson, "gpu", mode)
-            cell = format_duration(cpu["wall_s"]) if cpu else "not measured"
+            cell = format_duration(_seconds(cpu)) if cpu else "not measured"
             if gpu:
-                cell += f" (GPU {format_duration(gpu['wall_s'])})"
+                cell += f" (GPU {format_duration(_seconds(gpu))})"
             times.append(cell)
         rows.append(f"| {lesson} | [{title}](notebooks/{path.name}) | {question} | {times[0]} | {times[1]} | "
                     f"{OPEN_LINKS.format(nb=path.name)} |")
