@@ -335,9 +335,15 @@ def device_kind(device: str) -> str:
 
 # ----------------------------------------------------------------------------------------------------- results
 def load_results(path: Path) -> dict:
-    if path.exists():
-        return json.loads(path.read_text())
-    return {"benchmark": "notebooks", "runs": {}, "rows": []}
+    if not path.exists():
+        return {"benchmark": "notebooks", "runs": {}, "rows": []}
+    results = json.loads(path.read_text())
+    for kinds in results.get("runs", {}).values():      # runs recorded before "seconds" existed
+        for modes in kinds.values():
+            for run in modes.values():
+                if "seconds" not in run and run.get("cpu_s"):
+                    run["seconds"] = round(measured_seconds(run["wall_s"], run["cpu_s"], run["device"]), 1)
+    return results
 
 
 def merge_run(results: dict, run: dict) -> dict:

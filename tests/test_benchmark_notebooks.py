@@ -102,15 +102,15 @@ def tiny_notebook(path: Path, *sources: str) -> Path:
 def test_the_sampler_sees_a_cell_that_holds_300_MB_and_times_the_slowest_cells(tmp_path):
     path = tiny_notebook(tmp_path / "99_tiny.ipynb",
                          "import time\nimport numpy as np",
-                         "big = np.ones(300_000_000 // 8)   # 300 MB, touched\ntime.sleep(0.5)",
-                         "del big\ntime.sleep(1.0)",
+                         "big = np.ones(300_000_000 // 8)   # 300 MB, touched",
+                         "del big\ntime.sleep(3.0)",
                          "x = 1")
     run = bench.run_notebook(path, "quick")
     assert run["status"] == "ok", run["error"]
     assert run["peak_rss_cell"] == 2 and run["peak_rss_bytes"] > 300e6
     by_cell = run["rss_by_cell_mb"]
     assert by_cell["2"] - by_cell["1"] > 250                         # the array shows in its own cell
-    assert [c["index"] for c in run["slowest_cells"][:2]] == [3, 2]
+    assert run["slowest_cells"][0]["index"] == 3 and run["slowest_cells"][0]["seconds"] >= 3
     assert run["slowest_cells"][0]["first_line"] == "del big"
     assert run["device"].startswith(("CPU", "GPU")) and run["lesson"] == "99"
 
