@@ -15,8 +15,8 @@ Run (from the repository root; full mode of lessons 00-05 takes about half an ho
     LESSONS_OFFLINE=1 LESSONS_DATA_DIR=../shared/data python benchmarks/notebooks.py --mode both
     python benchmarks/notebooks.py --lessons 03 05 --mode full
 Options: --mode quick|full|both, --lessons NN ... (a subset), --enforce time,memory (which budgets fail the run;
-CI enforces memory only: its machines are noisy), --hard-timeout-factor 3 (a notebook running longer than that many
-times its time budget is stopped and fails), --output PATH (default benchmarks/results/notebooks.json; results of
+CI enforces memory only: its machines are noisy), --hard-timeout-factor 3 (a notebook taking longer than that many
+times its time budget, judged as below, is stopped and fails), --output PATH (default benchmarks/results/notebooks.json; results of
 lessons and modes that were not run are kept; the Markdown table goes next to it, .md), --no-save, --save-executed DIR
 (the executed notebooks, outputs included, to read). Wall times on a busy machine are pessimistic: each run also
 records the kernel's CPU time and the machine's load average.
@@ -136,15 +136,17 @@ class PeakRSS:
     """Samples the resident memory of a process and all its children every ``interval`` seconds in a thread.
 
     ``peak`` is the largest sum seen; ``peak_by_cell`` the largest per cell index (set ``cell`` as cells start).
-    ``deadline`` (a ``time.monotonic()`` value) kills the process tree when passed, and sets ``timed_out``.
+    ``time_limit`` (seconds, judged as ``measured_seconds``: on a busy machine the CPU time, not the wall time)
+    kills the process tree when passed, and sets ``timed_out``; a wall time of 10x the limit always does.
     """
 
-    def __init__(self, pid: int, interval: float = 0.05, deadline: float | None = None):
+    def __init__(self, pid: int, interval: float = 0.05, time_limit: float | None = None, device: str = "CPU"):
         import psutil
 
         self._process = psutil.Process(pid)
         self.interval = interval
-        self.deadline = deadline
+        self.time_limit, self.device = time_limit, device
+        self.started = time.monotonic()
         self.peak = 0
         self.cpu_seconds = 0.0      # CPU time of the kernel and its children (less noisy than wall time)
         self.cell: int | None = None
@@ -180,7 +182,9 @@ class PeakRSS:
             self.peak = max(self.peak, rss)
             if self.cell is not None:
                 self.peak_by_cell[self.cell] = max(self.peak_by_cell.get(self.cell, 0), rss)
-            if self.deadline is not None and time.monotonic() > self.deadline and not self.timed_out:
+            wall = time.monotonic() - self.started
+            if (self.time_limit is not None and not self.timed_out and
+                    (measured_seconds(wall, self.cpu_seconds, self.device) > self.time_limit or wall > 10 * self.time_limit)):
                 self.timed_out = True
                 self._kill()
             self._stop.wait(self.interval)
@@ -267,7 +271,8 @@ def run_notebook(path: Path, mode: str, *, hard_timeout: float | None = None, en
     if kernel_env.get("LESSONS_DATA_DIR"):   # relative to where the benchmark runs, not the notebook's folder
         kernel_env["LESSONS_DATA_DIR"] = str(Path(kernel_env["LESSONS_DATA_DIR"]).expanduser().resolve())
     hard_timeout = hard_timeout or 3 * BUDGETS[mode].seconds
-    client = NotebookClient(nb, timeout=int(hard_timeout) + 60, kernel_name="python3", allow_errors=False,
+    device = describe_device()
+    client = NotebookClient(nb, timeout=int(10 * hard_timeout) + 60, kernel_name="python3", allow_errors=False,
                             resources={"metadata": {"path": str(path.parent)}}, record_timing=True)
     status, error, sampler = "ok", None, None
     load_before = os.getloadavg()[0]
@@ -275,7 +280,7 @@ def run_notebook(path: Path, mode: str, *, hard_timeout: float | None = None, en
     try:
         with client.setup_kernel(env=kernel_env, cwd=str(path.parent)):
             pid = client.km.provisioner.pid
-            with PeakRSS(pid, interval=interval, deadline=time.monotonic() + hard_timeout) as sampler:
+            with PeakRSS(pid, interval=interval, time_limit=hard_timeout, device=device) as sampler:
                 client.on_cell_start = lambda cell, cell_index: setattr(sampler, "cell", cell_index)
                 try:
                     for index, cell in enumerate(nb.cells):
@@ -304,7 +309,7 @@ def run_notebook(path: Path, mode: str, *, hard_timeout: float | None = None, en
     slowest = sorted(cells, key=lambda c: -c["seconds"])[:3]
     peak_by_cell = sampler.peak_by_cell if sampler else {}
     peak_cell = max(peak_by_cell, key=peak_by_cell.get) if peak_by_cell else None
-    cpu, device = (sampler.cpu_seconds if sampler else 0.0), describe_device()
+    cpu = sampler.cpu_seconds if sampler else 0.0
     stated = stated_times(nb.cells[0].source if nb.cells and nb.cells[0].cell_type == "markdown" else "").get(mode)
     return {
         "lesson": lesson_id(path), "notebook": path.name, "mode": mode, "status": status, "error": error,
