@@ -135,15 +135,17 @@ def readme_table(readme: str, results: dict, notebooks: list[Path]) -> str:
         cells = [c.strip() for c in row.strip().strip("|").split("|")]
         if len(cells) >= 3 and re.fullmatch(r"\d\d[a-z]?", cells[0]):
             link = re.match(r"\[(.*?)\]", cells[1])
-            kept[cells[0]] = (link.group(1) if link else cells[1], cells[2])
+            kept[cells[0]] = (link.group(1) if link else cells[1], cells[2], cells[3:5] if len(cells) >= 5 else [])
     rows = list(TABLE_HEADER)
     for path in notebooks:
         lesson = path.name.split("_", 1)[0]
-        title, question = kept.get(lesson, (_title(path), _title(path)))
+        title, question, old_times = kept.get(lesson, (_title(path), _title(path), []))
         times = []
-        for mode in ("quick", "full"):
+        for number, mode in enumerate(("quick", "full")):
             cpu, gpu = _run(results, lesson, "cpu", mode), _run(results, lesson, "gpu", mode)
-            cell = format_duration(_seconds(cpu)) if cpu else "not measured"
+            unmeasured = re.sub(r"\s*\(GPU [^)]*\)$", "", old_times[number]) if len(old_times) > number else ""
+            unmeasured = unmeasured or "not measured"
+            cell = format_duration(_seconds(cpu)) if cpu else unmeasured     # an older estimate stays until measured
             if gpu:
                 cell += f" (GPU {format_duration(_seconds(gpu))})"
             times.append(cell)

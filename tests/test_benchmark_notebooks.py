@@ -161,6 +161,10 @@ def test_the_readme_table_is_idempotent_and_gives_a_new_lesson_a_row(tmp_path):
     row = [line for line in once.splitlines() if line.startswith("| 06 |")]
     assert len(row) == 1 and "[tiny](notebooks/06_new_lesson.ipynb)" in row[0]
     assert "| ≈ 10 s (GPU ≈ 6 s) | not measured |" in row[0]
+    gpu_only = {"runs": {"03": {"gpu": {"full": fake_run("03", "full", 30, device="GPU (NVIDIA H200)")}}}}
+    twice = times.stamp_readme(times.stamp_readme(readme, gpu_only, notebooks), gpu_only, notebooks)
+    row_03 = [line for line in twice.splitlines() if line.startswith("| 03 |")][0]
+    assert row_03.count("GPU") == 1 and "(GPU ≈ 30 s)" in row_03             # an older CPU estimate stays, once
     assert once.count(times.TABLE_START) == 1 and once.split(times.TABLE_END)[1] == readme.split(times.TABLE_END)[1]
 
 
