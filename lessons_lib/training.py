@@ -162,10 +162,12 @@ def standardize(x: np.ndarray, mean: np.ndarray | None = None, std: np.ndarray |
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 4:
         raise ValueError(f"expected (N, C, H, W) inputs, got shape {x.shape}")
-    if mean is None or std is None:
+    if mean is None or std is None:   # one channel at a time: a temporary a third of x, not a full copy
         mean = x.mean(axis=(0, 2, 3), keepdims=True)
-        std = x.std(axis=(0, 2, 3), keepdims=True) + 1e-5
-    return (x - mean) / std, mean, std
+        std = np.array([x[:, c].std() for c in range(x.shape[1])], np.float32).reshape(mean.shape) + 1e-5
+    out = np.subtract(x, mean, dtype=np.float32)      # the result is the only full-size array made
+    out /= std
+    return out, mean, std
 
 
 class OneCycleAdamW(torch.optim.AdamW):
