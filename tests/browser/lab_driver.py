@@ -43,8 +43,9 @@ def skip_reason() -> str | None:
 
 
 def notebook_paths() -> list[Path]:
-    """Every lesson in notebooks/, found when the tests are collected (new lessons are picked up)."""
-    return sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
+    """Every notebook in notebooks/ (lessons and appendices such as A1_…), found when the tests are collected,
+    so new ones are picked up; names starting with "_" or "." (scratch copies) are left out."""
+    return sorted(p for p in NOTEBOOKS.glob("*.ipynb") if not p.name.startswith(("_", ".")))
 
 
 # ----------------------------------------------------------------------------------------- server
