@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..audio import limit_dynamic_range
-from .core import Incorrect, NumberQuestion, Question, make_binder
+from .core import Incorrect, NumberQuestion, Question, make_binder, make_progress
 
 SPEAKERS, DIGITS, REPETITIONS = 6, 10, 50
 
@@ -23,7 +23,8 @@ class ClipsPerTrainingFold(NumberQuestion):
     var = "clips_per_training_fold"
     prompt = ("FSDD has 6 speakers, each saying every digit 0–9 fifty times. Leave-one-speaker-out trains on five "
               "speakers and tests on the sixth. How many clips does each fold train on?")
-    hint_text = "One speaker has 10 digits × 50 repetitions = 500 clips. The fold trains on every clip of the other five."
+    hints = ("One speaker has 10 digits × 50 repetitions = 500 clips. The fold trains on every clip of the other five.",
+             "Five speakers × 500 clips each: the held-out sixth speaker's 500 clips are only tested on.")
     solution_code = """
     clips_per_speaker = 10 * 50
     clips_per_training_fold = 5 * clips_per_speaker
@@ -52,8 +53,9 @@ class LouderMicrophone(NumberQuestion):
     var = "log_mel_offset"
     prompt = ("A second microphone records everything 10 dB louder: every power value is multiplied by 10. "
               "What does that add to every natural-log mel value (log of power @ filterbank)? Give a float (two decimals are enough).")
-    hint_text = ("log(10 · p) = log(10) + log(p): the gain becomes an added constant. The features use the natural "
-                 "log (np.log), not log10, and not decibels.")
+    hints = ("log(10 · p) = log(10) + log(p): the gain becomes an added constant. The features use the natural "
+             "log (np.log), not log10, and not decibels.",
+             "10 dB multiplies power by 10, so every value grows by ln(10) = math.log(10) ≈ 2.30.")
     solution_code = """
     log_mel_offset = math.log(10)
     """
@@ -82,8 +84,9 @@ class MeanNormalise(Question):
     var = "mean_normalise"
     prompt = ("Write `mean_normalise(log_mel)`: for a (T, n_mels) NumPy array of one clip's log-mel features, subtract "
               "each mel band's mean over the clip's own frames, and nothing else.")
-    hint_text = ("Frames are rows (axis 0), bands are columns: the mean of each band is log_mel.mean(axis=0), one number "
-                 "per band. Do not divide by the standard deviation — the lesson shows why.")
+    hints = ("Frames are rows (axis 0), bands are columns: the mean of each band is log_mel.mean(axis=0), one number "
+             "per band. Do not divide by the standard deviation — the lesson shows why.",
+             "Broadcasting does the rest: `log_mel - log_mel.mean(axis=0)` subtracts row vector (n_bands,) from every frame.")
     solution_code = """
     def mean_normalise(log_mel):
         return log_mel - log_mel.mean(axis=0)
@@ -131,8 +134,9 @@ class FloorUnderTheLog(Question):
     var = "floor_log_mel"
     prompt = ("Write `floor_log_mel(log_mel, top_db)`: raise every value of a (T, n_mels) NumPy array of natural-log "
               "energies to at least the array's largest value minus `top_db` decibels; leave louder values as they are.")
-    hint_text = ("A decibel is 10 · log10 of a power ratio, so top_db decibels are top_db · ln(10) / 10 in natural-log "
-                 "units. One floor for the whole clip (its loudest value over all frames and bands); np.maximum does the rest.")
+    hints = ("A decibel is 10 · log10 of a power ratio, so top_db decibels are top_db · ln(10) / 10 in natural-log "
+             "units. One floor for the whole clip (its loudest value over all frames and bands); np.maximum does the rest.",
+             "floor = log_mel.max() - top_db * np.log(10) / 10, then np.maximum(log_mel, floor).")
     solution_code = """
     def floor_log_mel(log_mel, top_db):
         floor = log_mel.max() - top_db * np.log(10) / 10
@@ -181,3 +185,4 @@ class FloorUnderTheLog(Question):
 
 QUESTIONS = [ClipsPerTrainingFold, LouderMicrophone, MeanNormalise, FloorUnderTheLog]
 bind = make_binder(QUESTIONS)
+progress = make_progress(QUESTIONS)

@@ -16,7 +16,7 @@ import torch
 
 from ..conv import conv_output_size
 from ..keras_interop import flatten_permutation
-from .core import Incorrect, NumberQuestion, Question, make_binder
+from .core import Incorrect, NumberQuestion, Question, make_binder, make_progress
 
 
 def _after_pools(size: int, pools: int) -> int:
@@ -199,3 +199,4 @@ class SubmissionLines(Question):
 
 QUESTIONS = [DenseAfterFlatten, KernelPermutation, DenseKernelAfterFlatten, SubmissionLines]
 bind = make_binder(QUESTIONS)
+progress = make_progress(QUESTIONS)
