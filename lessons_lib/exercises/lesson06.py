@@ -18,7 +18,7 @@ from torch import nn
 
 from ..conv import count_parameters
 from ..gan import DCGANGenerator
-from .core import FunctionQuestion, Incorrect, NumberQuestion, make_binder
+from .core import FunctionQuestion, Incorrect, NumberQuestion, make_binder, make_progress
 
 
 def _reference_d_loss(D, real, fake):
@@ -80,12 +80,13 @@ class DiscriminatorLoss(FunctionQuestion):
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(n)
                 D = nn.Sequential(nn.Linear(d, 6), nn.LeakyReLU(0.2), nn.Linear(6, 1), nn.Flatten(0))
-            yield D, 1.5 * torch.randn(n, d, generator=generator), torch.randn(n, d, generator=generator)
+            real, fake_values = 1.5 * torch.randn(n, d, generator=generator), torch.randn(n, d, generator=generator)
+            yield (D, real, fake_values), _reference_d_loss(D, real, fake_values).item()
 
     def check_answer(self, value: Any) -> None:
         if not callable(value):
             raise Incorrect(f"`{self.var}` should be a function, got {type(value).__name__}")
-        for D, real, fake_values in self.cases():
+        for (D, real, fake_values), _ in self.cases():
             source = fake_values.clone().requires_grad_(True)   # stands in for G's parameters
             fake = source * 1.0                                 # a non-leaf, like G's output
             expected = _reference_d_loss(D, real, fake).item()
@@ -260,3 +261,4 @@ class ModesMissing(FunctionQuestion):
 
 QUESTIONS = [DiscriminatorLoss, MinimaxGradient, GeneratorParameters, ModesMissing]
 bind = make_binder(QUESTIONS)
+progress = make_progress(QUESTIONS)
