@@ -215,7 +215,7 @@ def lesson_id(path: Path) -> str:
 
 def lesson_notebooks() -> list[Path]:
     """Every lesson notebook, NN_*.ipynb or NNx_*.ipynb, in order."""
-    return sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb") if re.fullmatch(r"\d\d[a-z]?", lesson_id(p)))
+    return sorted(p for p in NOTEBOOKS.glob("*_*.ipynb") if re.fullmatch(r"\d\d[a-z]?|A\d", lesson_id(p)))
 
 
 def normalise_lesson(text: str) -> str:

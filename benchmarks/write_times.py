@@ -133,7 +133,7 @@ def readme_table(readme: str, results: dict, notebooks: list[Path]) -> str:
     kept = {}
     for row in old.splitlines():
         cells = [c.strip() for c in row.strip().strip("|").split("|")]
-        if len(cells) >= 3 and re.fullmatch(r"\d\d[a-z]?", cells[0]):
+        if len(cells) >= 3 and re.fullmatch(r"\d\d[a-z]?|A\d", cells[0]):
             link = re.match(r"\[(.*?)\]", cells[1])
             kept[cells[0]] = (link.group(1) if link else cells[1], cells[2], cells[3:5] if len(cells) >= 5 else [])
     rows = list(TABLE_HEADER)
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.results.exists():
         raise SystemExit(f"no results at {args.results}: run benchmarks/notebooks.py first")
     results = json.loads(args.results.read_text())
-    notebooks = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb") if re.fullmatch(r"\d\d[a-z]?", p.name.split("_")[0]))
+    notebooks = sorted(p for p in NOTEBOOKS.glob("*_*.ipynb") if re.fullmatch(r"\d\d[a-z]?|A\d", p.name.split("_")[0]))
     changed = [p.name for p in notebooks if stamp_notebook(p, results, write=not args.check)]
     readme = README.read_text()
     new_readme = stamp_readme(readme, results, notebooks)
