@@ -77,6 +77,15 @@ def check_supported(model: nn.Module) -> list[tuple[str, nn.Module]]:
     return layers
 
 
+def _named_layers(model: nn.Module, layer: str) -> tuple[list[tuple[str, nn.Module]], list[str]]:
+    """The supported (name, layer) pairs of ``model`` and their names, after checking that ``layer`` is one of them."""
+    layers = check_supported(model)
+    names = [name for name, _ in layers]
+    if layer not in names:
+        raise ValueError(f"no layer {layer!r} in the model; its layers are {names}")
+    return layers, names
+
+
 def as_batch(x) -> torch.Tensor:
     """One input as a float (1, C, H, W) tensor: accepts (H, W), (C, H, W) or (1, C, H, W), NumPy or torch.
 
@@ -247,10 +256,7 @@ def receptive_field(model: nn.Module, layer: str, row: int = 0, col: int = 0, ch
     of its input. For a unit of a Flatten layer (a vector), give its index as ``channel``.
     ``input_shape`` is (C, H, W) of one input. Introduced in notebook 08 (inside a CNN).
     """
-    layers = check_supported(model)
-    names = [name for name, _ in layers]
-    if layer not in names:
-        raise ValueError(f"no layer {layer!r} in the model; its layers are {names}")
+    layers, names = _named_layers(model, layer)
     shapes = _spatial_shapes(model, input_shape)
     shape = shapes[layer]
     index = names.index(layer)
@@ -415,10 +421,7 @@ def unit_contributions(model: nn.Module, x, layer: str, channel: int, row: int =
     unit as ``channel`` (row and col are ignored). Everything is computed in float64 from the weights, and
     ``forward_value`` is read from ``feature_maps`` for comparison. Introduced in notebook 08 (inside a CNN).
     """
-    layers = check_supported(model)
-    names = [name for name, _ in layers]
-    if layer not in names:
-        raise ValueError(f"no layer {layer!r} in the model; its layers are {names}")
+    layers, names = _named_layers(model, layer)
     outputs = feature_maps(model, x)
     target = outputs[layer]
     n_channels = target.shape[1]
