@@ -200,68 +200,6 @@ class FrontEndParameters(NumberQuestion):
         }
 
 
-class FloorUnderTheLog(FunctionQuestion):
-    """Write the dynamic-range floor of section 5 (``audio.limit_dynamic_range``) yourself."""
-
-    var = "floor_log_mel"
-    prompt = ("Write `floor_log_mel(log_mel, top_db)`: raise every value of a (T, n_mels) NumPy array of natural-log "
-              "energies to at least the array's largest value minus `top_db` decibels; leave louder values as they are.")
-    hints = ("A decibel is 10 · log10 of a power ratio, so top_db decibels are top_db · ln(10) / 10 in natural-log "
-             "units.",
-             "One floor for the whole clip (its loudest value over all frames and bands); np.maximum does the rest.",
-             "floor = log_mel.max() - top_db * np.log(10) / 10; return np.maximum(log_mel, floor)")
-    solution_code = """
-    def floor_log_mel(log_mel, top_db):
-        floor = log_mel.max() - top_db * np.log(10) / 10
-        return np.maximum(log_mel, floor)
-    """
-    mistakes = (
-        ("floor_log_mel = lambda x, db: np.maximum(x, x.max() - db / 10)", "natural logs"),
-        ("floor_log_mel = lambda x, db: np.maximum(x, x.max() - db)", "natural logs"),
-        ("floor_log_mel = lambda x, db: np.minimum(x, x.max() - db * np.log(10) / 10)", "np.maximum, not np.minimum"),
-        ("floor_log_mel = lambda x, db: np.maximum(x, x.max(axis=0) - db * np.log(10) / 10)", "not per band"),
-        ("floor_log_mel = lambda x, db: x[:2]", "keep the shape"),
-    )
-
-    def cases(self):
-        rng = np.random.default_rng(3)
-        deep = rng.normal(0, 4, (30, 40)) + np.linspace(-20, 0, 40)           # 40 bands, the lowest ~90 dB down
-        for log_mel, top_db in [(deep, 40.0), (deep.T.copy(), 20.0), (rng.normal(0, 1, (5, 8)), 60.0)]:
-            yield (log_mel, top_db), limit_dynamic_range(log_mel, top_db)
-
-    def describe_call(self, args):
-        log_mel, top_db = args
-        return f"{self.var}(<a {log_mel.shape[0]}×{log_mel.shape[1]} array>, {top_db})"
-
-    def same(self, got, expected):
-        if not isinstance(got, np.ndarray) and not hasattr(got, "numpy"):
-            return False
-        got = np.asarray(got, dtype=np.float64)
-        return got.shape == expected.shape and np.allclose(got, expected, atol=1e-4)
-
-    def diagnose(self, args, got, expected):
-        log_mel, top_db = args
-        if not isinstance(got, np.ndarray) and not hasattr(got, "numpy"):
-            return f"return an array of the same shape as `log_mel`, got {type(got).__name__}"
-        got = np.asarray(got, dtype=np.float64)
-        if got.shape != log_mel.shape:
-            return f"the result should keep the shape {log_mel.shape} of `log_mel`, got {got.shape}"
-        gap = top_db * np.log(10) / 10                     # top_db decibels in natural-log units
-        if np.allclose(got, np.maximum(log_mel, log_mel.max() - top_db / 10), atol=1e-4) or \
-                np.allclose(got, np.maximum(log_mel, log_mel.max() - top_db), atol=1e-4):
-            return ("top_db is in decibels; the features are natural logs, so the floor lies "
-                    "top_db · ln(10) / 10 below the maximum (9.21 for 40 dB).")
-        if np.allclose(got, np.minimum(log_mel, log_mel.max() - gap), atol=1e-4):
-            return "that caps the loud values; the floor should raise the quiet ones (np.maximum, not np.minimum)."
-        for axis in (0, 1):
-            per_axis = np.maximum(log_mel, log_mel.max(axis=axis, keepdims=True) - gap)
-            if np.allclose(got, per_axis, atol=1e-4):
-                return ("one floor for the whole clip: measure from its loudest value over all frames and "
-                        "bands (log_mel.max()), not per band or per frame.")
-        return (f"{self.var} gives the wrong values for a ({log_mel.shape[0]}, {log_mel.shape[1]}) array "
-                f"and top_db={top_db}. Try `{self.label}.hint()`.")
-
-
-QUESTIONS = [FramesInOneSecond, HzToMel, FrontEndOutputShape, FrontEndParameters, FloorUnderTheLog]
+QUESTIONS = [FramesInOneSecond, HzToMel, FrontEndOutputShape, FrontEndParameters]
 bind = make_binder(QUESTIONS)
 progress = make_progress(QUESTIONS)
