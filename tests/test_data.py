@@ -136,6 +136,16 @@ def test_unknown_dataset_lists_the_known_ones():
         load_dataset("imagenet")
 
 
+def test_the_shipped_sample_is_mixed_like_mnist_not_sorted_by_digit(isolated_settings):
+    dataset = load_dataset("mnist", verbose=False)
+    assert dataset.source == "sample"
+    for split in ("train", "test"):
+        first = np.asarray(dataset[f"y_{split}"][:500])
+        assert set(first.tolist()) == set(range(10)), f"the first 500 {split} digits should hold every class"
+    again = load_dataset("mnist", verbose=False)
+    np.testing.assert_array_equal(again["y_train"], dataset["y_train"])      # the same order every time
+
+
 def test_offline_mnist_falls_back_to_the_shipped_real_sample(isolated_settings):
     dataset = load_dataset("mnist", verbose=False)
     assert dataset.source == "sample"

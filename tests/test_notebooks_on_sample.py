@@ -26,10 +26,7 @@ def _uses_mnist(path: Path) -> bool:
 MNIST_NOTEBOOKS = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb") if _uses_mnist(path))
 
 # Lessons that do not yet run on the sample: strict xfail, so the test says when one is fixed (then delete its line).
-KNOWN_FAILURES = {
-    "06_gan.ipynb": "the judge classifier reaches 78 % on the shipped sample in quick mode, under the 95 % its check asks (issue 11)",
-    "A1_keras_pytorch_cheatsheet.ipynb": "the Keras/PyTorch loss and accuracy check fails on the shipped sample (issue 11)",
-}
+KNOWN_FAILURES: dict[str, str] = {}   # notebook → why it cannot run on the sample yet (none today)
 CASES = [pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN_FAILURES[name], strict=True))
          if name in KNOWN_FAILURES else name for name in MNIST_NOTEBOOKS]
 
