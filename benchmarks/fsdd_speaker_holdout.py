@@ -2,7 +2,7 @@
 recognise digits spoken by a voice it has never heard?
 
 For each of the 6 speakers: train on the other 5 (all their clips), test on every clip of the held-out
-speaker. Each row of the main table adds one idea from notebook 03 to the row above it (cumulative):
+speaker. Each row of the main table adds one idea from notebook 03b to the row above it (cumulative):
 
   plain                       80 mel bands, global standardisation, max pooling over time,
                               Adam at a constant 3e-3, 8 epochs
@@ -31,7 +31,7 @@ Options: --folds george,theo (a subset of held-out speakers), --rows 0,1 (a subs
 processes), --seed 1 (another seed for every training: the run-to-run spread), --verbose. Quick mode
 (LESSONS_QUICK=1) trains a tenth of the epochs on two folds, as a smoke test.
 
-Introduced in notebook 03 (log-mel convolutions).
+Introduced in notebook 03 (log-mel convolutions); its table is recorded in notebook 03b (unseen speakers).
 """
 from __future__ import annotations
 
