@@ -1,14 +1,13 @@
-"""The lesson-03b exercises: solutions pass, known mistakes get the right message, blanks are 'not attempted'."""
+"""The lesson-03b exercises beyond the contract every lesson keeps (tests/test_exercises_all_lessons.py): their odd answers."""
 from __future__ import annotations
 
 import math
-import textwrap
 
 import numpy as np
 import pytest
 import torch
 
-from lessons_lib.exercises import ____, lesson03b
+from lessons_lib.exercises import lesson03b
 
 
 @pytest.fixture(scope="module")
@@ -19,24 +18,6 @@ def questions():
 
 def test_there_are_at_least_three_questions(questions):
     assert len(questions) == len(lesson03b.QUESTIONS) >= 3
-
-
-@pytest.mark.parametrize("name", ["q1", "q2", "q3", "q4"])
-def test_solutions_pass_and_blank_is_not_attempted(questions, name):
-    question = questions[name]
-    question.assert_check_passed()
-    assert question.evaluate(____).status == "not attempted"
-    assert question.hint_text and question.prompt
-
-
-@pytest.mark.parametrize("name", ["q1", "q2", "q3", "q4"])
-def test_declared_mistakes_fail_with_their_message(questions, name):
-    question = questions[name]
-    assert len(question.mistakes) >= 2
-    for code, fragment in question.mistakes:
-        namespace = question.solution_namespace()
-        exec(textwrap.dedent(code), namespace)
-        question.assert_check_failed(namespace[question.var], fragment)
 
 
 def test_clips_per_training_fold(questions):

@@ -1,39 +1,11 @@
-"""The lesson-06 exercises: solutions pass, every declared mistake fails with its message, blanks are 'not attempted'."""
-import textwrap
+"""The lesson-06 exercises beyond the contract every lesson keeps (tests/test_exercises_all_lessons.py runs each
+solution, blank and declared mistake): binding, and the known wrong answers that are not declared as mistakes."""
 
 import numpy as np
-import pytest
 import torch
 
-from lessons_lib.exercises import ____
-from lessons_lib.exercises.lesson06 import (QUESTIONS, DiscriminatorLoss, GeneratorParameters, MinimaxGradient,
+from lessons_lib.exercises.lesson06 import (DiscriminatorLoss, GeneratorParameters, MinimaxGradient,
                                             ModesMissing, bind)
-
-
-def test_every_solution_passes():
-    assert len(QUESTIONS) >= 3
-    for question_class in QUESTIONS:
-        question_class().assert_check_passed()
-
-
-@pytest.mark.parametrize("question_class", QUESTIONS, ids=lambda q: q.__name__)
-def test_declared_mistakes_fail_with_their_message(question_class):
-    question = question_class()
-    assert len(question.mistakes) >= 2
-    for code, fragment in question.mistakes:
-        namespace = question.solution_namespace()
-        exec(textwrap.dedent(code), namespace)
-        question.assert_check_failed(namespace[question.var], fragment)
-
-
-def test_placeholders_are_not_attempted():
-    for question_class in QUESTIONS:
-        assert question_class().evaluate(____).status == "not attempted"
-
-    def discriminator_loss(D, real, fake):
-        return ____
-
-    assert DiscriminatorLoss().evaluate(discriminator_loss).status == "not attempted"
 
 
 def test_bind_creates_q1_to_q4_and_checking_leaves_random_state_alone():
