@@ -362,24 +362,28 @@ def merge_run(results: dict, run: dict) -> dict:
     return results
 
 
-def contract_rows(results: dict) -> list[dict]:
-    """The common-contract rows: one time row and one memory row per lesson, mode and device kind."""
-    rows = []
+def recorded_runs(results: dict):
+    """(lesson, mode, run) for every recorded run, by lesson, device kind, then quick before full."""
     for lesson in sorted(results.get("runs", {})):
         for kind in sorted(results["runs"][lesson]):
             for mode in ("quick", "full"):
-                run = results["runs"][lesson][kind].get(mode)
-                if not run:
-                    continue
-                budget = BUDGETS[mode]
-                ok = run["status"] == "ok"
-                rows.append({"lesson": lesson, "target": f"notebook {lesson}, {budget.describe('time')}",
-                             "measured": seconds_of(run), "unit": "s", "limit": budget.seconds, "better": "lower",
-                             "met": ok and seconds_of(run) <= budget.seconds, "device": run["device"]})
-                rows.append({"lesson": lesson, "target": f"notebook {lesson}, {budget.describe('memory')}",
-                             "measured": round(run["peak_rss_bytes"] / GB, 2), "unit": "GB",
-                             "limit": budget.rss_bytes / GB, "better": "lower",
-                             "met": ok and run["peak_rss_bytes"] <= budget.rss_bytes, "device": run["device"]})
+                if results["runs"][lesson][kind].get(mode):
+                    yield lesson, mode, results["runs"][lesson][kind][mode]
+
+
+def contract_rows(results: dict) -> list[dict]:
+    """The common-contract rows: one time row and one memory row per lesson, mode and device kind."""
+    rows = []
+    for lesson, mode, run in recorded_runs(results):
+        budget = BUDGETS[mode]
+        ok = run["status"] == "ok"
+        rows.append({"lesson": lesson, "target": f"notebook {lesson}, {budget.describe('time')}",
+                     "measured": seconds_of(run), "unit": "s", "limit": budget.seconds, "better": "lower",
+                     "met": ok and seconds_of(run) <= budget.seconds, "device": run["device"]})
+        rows.append({"lesson": lesson, "target": f"notebook {lesson}, {budget.describe('memory')}",
+                     "measured": round(run["peak_rss_bytes"] / GB, 2), "unit": "GB",
+                     "limit": budget.rss_bytes / GB, "better": "lower",
+                     "met": ok and run["peak_rss_bytes"] <= budget.rss_bytes, "device": run["device"]})
     return rows
 
 
@@ -387,22 +391,17 @@ def markdown_table(results: dict) -> str:
     """Every recorded run as one Markdown table (what the .md file next to the JSON holds)."""
     lines = ["| lesson | mode | device | status | time | budget | wall / CPU time (load) | peak RSS | budget | slowest cells "
              "| measured |", "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for lesson in sorted(results.get("runs", {})):
-        for kind in sorted(results["runs"][lesson]):
-            for mode in ("quick", "full"):
-                run = results["runs"][lesson][kind].get(mode)
-                if not run:
-                    continue
-                budget = BUDGETS[mode]
-                time_ok = "ok" if seconds_of(run) <= budget.seconds else "**over**"
-                load = run.get("load_average", ["?", "?"])
-                wall_cpu = f"{run['wall_s']:.0f} / {run.get('cpu_s', 0):.0f} s ({load[0]}–{load[1]})"
-                rss_ok = "ok" if run["peak_rss_bytes"] <= budget.rss_bytes else "**over**"
-                slow = "; ".join(f"#{c['index']} {c['seconds']:.0f} s" for c in run["slowest_cells"])
-                lines.append(f"| {lesson} | {mode} | {run['device']} | {run['status']} | {seconds_of(run):.0f} s | "
-                             f"{time_ok} (≤ {format_seconds_limit(budget.seconds)}) | {wall_cpu} | "
-                             f"{run['peak_rss_bytes'] / GB:.2f} GB | {rss_ok} (≤ {budget.rss_bytes / GB:.1f} GB) | "
-                             f"{slow} | {run['measured_at']} |")
+    for lesson, mode, run in recorded_runs(results):
+        budget = BUDGETS[mode]
+        time_ok = "ok" if seconds_of(run) <= budget.seconds else "**over**"
+        load = run.get("load_average", ["?", "?"])
+        wall_cpu = f"{run['wall_s']:.0f} / {run.get('cpu_s', 0):.0f} s ({load[0]}–{load[1]})"
+        rss_ok = "ok" if run["peak_rss_bytes"] <= budget.rss_bytes else "**over**"
+        slow = "; ".join(f"#{c['index']} {c['seconds']:.0f} s" for c in run["slowest_cells"])
+        lines.append(f"| {lesson} | {mode} | {run['device']} | {run['status']} | {seconds_of(run):.0f} s | "
+                     f"{time_ok} (≤ {format_seconds_limit(budget.seconds)}) | {wall_cpu} | "
+                     f"{run['peak_rss_bytes'] / GB:.2f} GB | {rss_ok} (≤ {budget.rss_bytes / GB:.1f} GB) | "
+                     f"{slow} | {run['measured_at']} |")
     return "\n".join(lines) + "\n"
 
 
