@@ -1,6 +1,6 @@
 """Plumbing for the GAN lesson: a ring of Gaussians and its mode count, small generator and discriminator
 nets (MLP and DCGAN-style, optionally class-conditional, spectrally normalised or with a projection head),
-a moving average of a generator's weights, the digit-classifier "judge" that measures generated digits
+a moving average of a generator's weights, k-means pseudo-labels for a self-conditioned generator, the digit-classifier "judge" that measures generated digits
 (cached with ``lessons_lib.models.save_model``), the Fréchet distance between feature sets, and the
 plumbing of the super-resolution section (downsampling, bicubic upsampling, PSNR).
 
@@ -209,6 +209,53 @@ class EMA:
             average.lerp_(live.detach(), 1.0 - self.decay)
         for average, live in zip(self.model.buffers(), model.buffers()):
             average.copy_(live)
+
+
+# --- no labels? make your own: clusters of the training digits (self-conditioning) ------------------------
+
+def kmeans(features: torch.Tensor, k: int, iterations: int = 25, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Plain k-means (Lloyd's algorithm) on ``features`` (N, D): (assignments (N,) long, centres (k, D)).
+
+    Starts from ``k`` distinct random points (seeded); a cluster that empties keeps its old centre.
+    """
+    features = torch.as_tensor(features, dtype=torch.float32)
+    if features.ndim != 2:
+        raise ValueError(f"features must have shape (N, D), got {tuple(features.shape)}")
+    if not isinstance(k, int) or not 1 <= k <= len(features):
+        raise ValueError(f"k must be an int between 1 and the number of points ({len(features)}), got {k!r}")
+    generator = torch.Generator().manual_seed(seed)
+    centres = features[torch.randperm(len(features), generator=generator)[:k]].clone()
+    assignments = torch.zeros(len(features), dtype=torch.long)
+    for _ in range(iterations):
+        assignments = torch.cdist(features, centres).argmin(dim=1)
+        sums = torch.zeros_like(centres).index_add_(0, assignments, features)
+        counts = torch.bincount(assignments, minlength=k)
+        filled = counts > 0
+        centres[filled] = sums[filled] / counts[filled, None]
+    return assignments, centres
+
+
+def cluster_digits(images: torch.Tensor, k: int = 50, pca_dims: int = 50, seed: int = 0) -> torch.Tensor:
+    """Unsupervised pseudo-labels for images (N, 1, H, W): k-means on their first ``pca_dims`` principal components.
+
+    No class labels are used: a generator conditioned on these cluster ids (a *self-conditioned* GAN, Liu et al.
+    2020) still models the digits without labels; sample it with ``sample_clusters``.
+    """
+    images = torch.as_tensor(images, dtype=torch.float32)
+    if images.ndim != 4:
+        raise ValueError(f"images must have shape (N, C, H, W), got {tuple(images.shape)}")
+    flat = images.reshape(len(images), -1)
+    pca_dims = min(pca_dims, *flat.shape)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)                      # pca_lowrank draws random projections from the global stream
+        _, _, components = torch.pca_lowrank(flat, q=pca_dims, center=True)
+    return kmeans((flat - flat.mean(dim=0)) @ components, k, seed=seed)[0]
+
+
+def sample_clusters(assignments: torch.Tensor, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """``n`` cluster ids drawn in proportion to the clusters' sizes in ``assignments`` (what the data holds)."""
+    counts = torch.bincount(torch.as_tensor(assignments).long())
+    return torch.multinomial(counts.float(), n, replacement=True, generator=generator)
 
 
 # --- the judge: a digit classifier that measures generated digits -------------------------------------

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import settings
+
 BACKEND = "torch"
 
 
@@ -47,7 +49,20 @@ def import_keras():
     if not keras.__version__.startswith("3."):
         raise RuntimeError(f"the course needs Keras 3 (it runs on PyTorch), found Keras {keras.__version__}; "
                            f"pip install -U keras")
+    if settings.UNTRAINED:
+        freeze_keras_optimizers()
     return keras
+
+
+def freeze_keras_optimizers() -> None:
+    """Make every Keras optimizer's update a no-op in this process: Keras's twin of
+    ``lesson.freeze_every_optimizer`` for the test that the lessons' checks fail on untrained models
+    (``LESSONS_UNTRAINED=1``). Keras 3's optimizers all update through ``BaseOptimizer.apply``.
+    Introduced in notebook 07 (MNIST end to end).
+    """
+    from keras.src.optimizers.base_optimizer import BaseOptimizer
+
+    BaseOptimizer.apply = lambda self, grads, trainable_variables=None: None
 
 
 def _as_tensor(array) -> torch.Tensor:

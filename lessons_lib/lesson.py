@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+from . import settings
 from .settings import get_device, is_quick, seed_everything
 
 
@@ -43,4 +44,32 @@ def start_lesson(seed: int = 0) -> Lesson:
     """
     lesson = Lesson(seed)
     print(f"mode: {lesson.mode} | device: {lesson.device} | seed: {lesson.seed}")
+    if settings.UNTRAINED:
+        freeze_every_optimizer()
+        print("LESSONS_UNTRAINED=1: every optimizer step is skipped, so the models stay untrained "
+              "and the lesson's checks must fail (a test of the checks, not a way to learn)")
     return lesson
+
+
+_FREEZE_HOOK = None
+
+
+def freeze_every_optimizer() -> None:
+    """Make every PyTorch optimizer's ``step()`` a no-op from now on, in this process (idempotent).
+
+    A global pre-step hook drops each parameter's gradient just before the step, and PyTorch's optimizers skip a
+    parameter without one, so weights (and the optimizer's moments) stay where they started. This is how the test
+    suite shows that each lesson's trained-model checks fail on a broken, untrained model (``LESSONS_UNTRAINED=1``).
+    Introduced in notebook 00 (start here).
+    """
+    global _FREEZE_HOOK
+    if _FREEZE_HOOK is not None:
+        return
+    from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+    def drop_gradients(optimizer, args, kwargs):
+        for group in optimizer.param_groups:
+            for parameter in group["params"]:
+                parameter.grad = None
+
+    _FREEZE_HOOK = register_optimizer_step_pre_hook(drop_gradients)

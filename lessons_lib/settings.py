@@ -7,6 +7,7 @@
 | ``LESSONS_CACHE_DIR``| where downloads and decoded datasets are kept             | ``~/.cache/layer_by_layer`` |
 | ``LESSONS_OFFLINE``  | ``1``: never try the network                              | ``0``   |
 | ``LESSONS_DEVICE``   | force ``cpu`` or ``cuda``                                 | CUDA when present |
+| ``LESSONS_UNTRAINED``| ``1``: for tests only: every PyTorch optimizer step does nothing, so every model stays as initialised and the lessons' trained-model checks must fail | ``0`` |
 
 Introduced in notebook 00 (start here).
 """
@@ -32,6 +33,7 @@ QUICK: bool = _flag("LESSONS_QUICK")
 OFFLINE: bool = _flag("LESSONS_OFFLINE")
 DATA_DIR: Path | None = Path(os.environ["LESSONS_DATA_DIR"]).expanduser() if os.environ.get("LESSONS_DATA_DIR") else None
 CACHE_DIR: Path = Path(os.environ.get("LESSONS_CACHE_DIR", "~/.cache/layer_by_layer")).expanduser()
+UNTRAINED: bool = _flag("LESSONS_UNTRAINED")
 _DEVICE_OVERRIDE: str | None = os.environ.get("LESSONS_DEVICE") or None
 
 

@@ -400,10 +400,12 @@ def train_word2vec(ids: np.ndarray, vocab: Vocabulary, model: str = "skipgram", 
     windows skip-gram's loss can blow up (a ``FloatingPointError`` says so). Runs on ``device`` (default: CUDA when present).
     ``callback(vectors, words_seen)`` is called every ``callback_every`` corpus words and at the end. On CPU,
     ``workers`` threads (default: up to 2 cores) share the batches, each with one PyTorch thread,
-    updating the tables without locks as word2vec and gensim do ("Hogwild").
+    updating the tables without locks as word2vec and gensim do ("Hogwild"). With ``LESSONS_UNTRAINED=1`` (the
+    test that the lessons' checks fail on untrained models) the updates are skipped, like every optimizer's step.
     """
     from tqdm.auto import tqdm
 
+    from . import settings
     from .settings import get_device
 
     if model not in ("skipgram", "cbow"):
@@ -447,14 +449,16 @@ def train_word2vec(ids: np.ndarray, vocab: Vocabulary, model: str = "skipgram", 
                 w_in, w_out, centres[b:e], contexts[b:e, columns], negatives[b:e], with_loss=want_loss)
             if model == "cbow":        # word2vec: each context word receives the full error, not 1/count
                 in_grad = in_grad * (contexts[b:e, columns] >= 0).sum(1).repeat_interleave(2 * r)[:, None]
-            _scatter_add(w_in, in_rows, in_grad, -rate)
-            _scatter_add(w_out, out_rows, out_grad, -rate)
+            if not frozen:
+                _scatter_add(w_in, in_rows, in_grad, -rate)
+                _scatter_add(w_out, out_rows, out_grad, -rate)
             if want_loss:
                 count = int((contexts[b:e, columns] >= 0).sum()) if model == "skipgram" else e - b
                 with lock:
                     loss_sum += float(loss)
                     loss_count += count
 
+    frozen = settings.UNTRAINED
     lock = threading.Lock()
     pool = ThreadPoolExecutor(workers) if workers > 1 else None
     threads_before = torch.get_num_threads()
