@@ -74,3 +74,19 @@ def test_the_targets_are_stated_unweakened():
 def test_not_measured_rows_are_well_formed(benchmark):
     row = benchmark.not_measured_row("fast recipe, 1 epoch")
     assert row.count("not measured") == 7 and row.count("|") == benchmark.HEADER.count("|")
+
+
+def test_numbers_in_the_text_under_the_table_follow_from_it(table):
+    """The prose quotes the recorded table: each number there is recomputed from its rows here."""
+    text = "\n".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"] if c["cell_type"] == "markdown")
+    rows = {row[0]: row for row in table if row[1] != "GPU"}
+    walkthrough, keras = rows["walkthrough recipe, PyTorch"], rows["walkthrough recipe, Keras 3 on PyTorch"]
+    one_epoch, five_epochs = rows["fast recipe, 1 epoch"], rows["fast recipe, 5 epochs, peak lr 0.2"]
+    words = {"nine": 9, "eight": 8, "ten": 10, "seven": 7}
+    assert f"passes 99.0 % in {float(one_epoch[5]):.0f} s" in text
+    assert f"pass 99.4 % after {float(five_epochs[6]):.0f} s ({five_epochs[4]} % at the end" in text
+    per_epoch = float(walkthrough[3]) / int(walkthrough[2]) / (float(one_epoch[3]) / int(one_epoch[2]))
+    said = next(word for word in words if f"about {word} times" in text)
+    assert words[said] == round(per_epoch), f"the walkthrough's net is {per_epoch:.1f}x slower per epoch"
+    assert f"took {float(keras[3]):.0f} s for its epoch against\nPyTorch's {float(walkthrough[3]):.0f} s" in text
+    assert f"({float(keras[3]) / float(walkthrough[3]):.1f} times as long" in text
