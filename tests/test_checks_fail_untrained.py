@@ -1,0 +1,122 @@
+"""Each lesson's trained-model checks fail on a broken model (issue 16: quick mode shrinks the work, never a check).
+
+Every notebook is run in quick mode with ``LESSONS_UNTRAINED=1``: ``start_lesson`` then makes every PyTorch optimizer
+step a no-op (``lessons_lib.lesson.freeze_every_optimizer``), so each model the lesson trains stays exactly as
+initialised, and an empty cache means nothing trained earlier is loaded instead. The notebook runs on past errors;
+each check cell named below (the lesson's checks on trained models) must have failed with an ``AssertionError``. A
+check whose quick form an untrained model passes makes this test fail, naming it.
+
+Keras's optimizers are frozen the same way (``keras_interop.import_keras``), and so are the hand-written updates of
+lesson 05's ``train_word2vec``. Notebooks without a check on a trained model are listed in ``NO_TRAINED_MODEL_CHECK``,
+with the reason.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+
+# notebook → a line of each cell that must fail when nothing is trained (its checks on trained models)
+TRAINED_MODEL_CHECKS: dict[str, list[str]] = {
+    "01_filter_depth.ipynb": ['assert test_accuracy >= 0.85, "a working LeNet passes 85 %'],
+    "02_one_by_one_convolution.ipynb": ["assert nin_accuracy > 0.5 and cnn_accuracy > 0.5", "assert correct >= 3"],
+    "03_log_mel_convolutions.ipynb": ['assert test_accuracy >= 0.99, "full mode should reach 99 %'],
+    "03b_unseen_speakers.ipynb": ['assert mean_accuracy["per-utterance norm"] >= 0.4'],
+    "04_inception_factorization.ipynb": ["assert broken_accuracy <= 0.15 and fixed_accuracy >= 0.25",
+                                         'assert accuracy["two 5×5 convs, σ = 1e-4"] >= 0.20',
+                                         "tolerance = full_or_quick(0.03, 0.12)"],
+    "05_word2vec.ipynb": ["def train_readable_skipgram", "assert result.losses[-1] < 0.9 * result.losses[0]",
+                          "assert min(queen_rank.values()) <=", "assert min(agreement.values()) >= 0.5"],
+    "06_gan.ipynb": ["a working 2-D GAN covers most of the ring", "a D that keeps pace should leave G fewer places",
+                     "the judge must reach", "assert dcgan_quality.recognisable >= untrained.recognisable + margin",
+                     "assert conditional_quality.asked_class >= chance", "assert self_quality.frechet <= 0.6",
+                     'assert scores["network (L1)"] > scores["bicubic"]'],
+    "07_mnist_end_to_end.ipynb": ["assert walkthrough_accuracy > (0.3 if small_data else 0.5)",
+                                  "assert keras_val > 0.25", "assert fast_accuracy > (0.85 if small_data else 0.99)"],
+    "08_inside_a_cnn.ipynb": ['assert accuracy >= 0.85, "a working LeNet passes 85 %', "assert mine_accuracy >= 0.6"],
+}
+
+NO_TRAINED_MODEL_CHECK: dict[str, str] = {
+    "00_start_here.ipynb": "the orientation notebook trains no model",
+    "A1_keras_pytorch_cheatsheet.ipynb": "its checks compare a Keras step with the same PyTorch step (frozen, both stay "
+                                         "equal); no check asks a model to have learnt",
+}
+
+
+def test_every_notebook_is_covered():
+    names = {path.name for path in NOTEBOOKS.glob("*.ipynb")}
+    assert names == set(TRAINED_MODEL_CHECKS) | set(NO_TRAINED_MODEL_CHECK), "list each notebook in one of the two tables"
+    assert not set(TRAINED_MODEL_CHECKS) & set(NO_TRAINED_MODEL_CHECK)
+
+
+def run_untrained(name: str, tmp_path: Path, monkeypatch) -> dict[int, str]:
+    """Execute ``name`` in quick mode with frozen optimizers, past errors; return {cell index: error name}."""
+    monkeypatch.setenv("LESSONS_UNTRAINED", "1")
+    monkeypatch.setenv("LESSONS_QUICK", "1")
+    monkeypatch.setenv("LESSONS_OFFLINE", "1")
+    monkeypatch.setenv("LESSONS_CACHE_DIR", str(tmp_path / "empty_cache"))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client.execute()
+    return {i: out["ename"] for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"
+            for out in cell.get("outputs", []) if out.get("output_type") == "error"}
+
+
+@pytest.mark.parametrize("name", sorted(TRAINED_MODEL_CHECKS))
+def test_trained_model_checks_fail_when_nothing_trains(name, tmp_path, monkeypatch):
+    errors = run_untrained(name, tmp_path, monkeypatch)
+    cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
+    for snippet in TRAINED_MODEL_CHECKS[name]:
+        holding = [i for i, cell in enumerate(cells) if cell.cell_type == "code" and snippet in cell.source]
+        assert len(holding) == 1, f"{name}: {snippet!r} should name exactly one cell, found {holding}"
+        index = holding[0]
+        assert errors.get(index) == "AssertionError", (
+            f"{name}: cell {index} ({snippet!r}) should fail on an untrained model, but "
+            + (f"it raised {errors[index]}" if index in errors else "it passed") + f":\n{cells[index].source}")
+
+
+FROZEN_STEP = """
+import torch
+from lessons_lib import start_lesson
+from lessons_lib.keras_interop import import_keras
+lesson = start_lesson()
+layer = torch.nn.Linear(3, 2)
+before = layer.weight.detach().clone()
+for optimizer in (torch.optim.SGD(layer.parameters(), lr=0.1, momentum=0.9), torch.optim.AdamW(layer.parameters())):
+    layer(torch.randn(4, 3)).sum().backward()
+    optimizer.step()
+assert torch.equal(before, layer.weight), "a PyTorch optimizer still stepped"
+keras = import_keras()
+import numpy as np
+model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+model.compile(optimizer="rmsprop", loss="mse")
+weights = model.get_weights()[0].copy()
+model.fit(np.random.rand(16, 3), np.random.rand(16, 2), epochs=2, verbose=0)
+assert np.array_equal(weights, model.get_weights()[0]), "a Keras optimizer still stepped"
+print("frozen")
+"""
+
+
+@pytest.mark.parametrize("flag", ["1", "0"])
+def test_lessons_untrained_freezes_pytorch_and_keras_optimizers(flag):
+    """In a fresh process (the freeze cannot be undone): with the flag nothing moves; without it, training works."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, LESSONS_UNTRAINED=flag,
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    result = subprocess.run([sys.executable, "-c", FROZEN_STEP], env=env, capture_output=True, text=True, timeout=300)
+    if flag == "1":
+        assert result.returncode == 0 and "frozen" in result.stdout, result.stderr[-2000:]
+        assert "LESSONS_UNTRAINED=1" in result.stdout
+    else:
+        assert result.returncode != 0 and "a PyTorch optimizer still stepped" in result.stderr
