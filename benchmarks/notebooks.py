@@ -18,7 +18,8 @@ Options: --mode quick|full|both, --lessons NN ... (a subset), --enforce time,mem
 CI enforces memory only: its machines are noisy), --hard-timeout-factor 3 (a notebook taking longer than that many
 times its time budget, judged as below, is stopped and fails), --output PATH (default benchmarks/results/notebooks.json; results of
 lessons and modes that were not run are kept; the Markdown table goes next to it, .md), --no-save, --save-executed DIR
-(the executed notebooks, outputs included, to read). Wall times on a busy machine are pessimistic: each run also
+(the executed notebooks, outputs included, to read), --jobs 2 (two notebooks at once, one PyTorch thread each: CI's
+throughput; wall times then include the other notebook, so measure with the default 1). Wall times on a busy machine are pessimistic: each run also
 records the kernel's CPU time and the machine's load average.
 
 Results follow the common contract of ``benchmarks/results/`` (see ``benchmarks/report.py``): besides the per-run
@@ -27,6 +28,8 @@ details, the JSON holds ``rows`` of {target, measured, unit, met, device, limit,
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
+import functools
 import datetime as _dt
 import json
 import os
@@ -416,6 +419,35 @@ def save(results: dict, path: Path) -> None:
 
 
 # -------------------------------------------------------------------------------------------------------- main
+def _run_lesson(job: tuple[str, str], hard_timeout_factor: float, save_executed: Path | None,
+                env: dict | None) -> dict:
+    lesson, mode = job
+    return run_notebook(notebook_path(lesson), mode, hard_timeout=hard_timeout_factor * BUDGETS[mode].seconds,
+                        save_executed=save_executed, env=env)
+
+
+def _report(run: dict, enforce: tuple[str, ...], args) -> list[str]:
+    """Print one run's line (and its notes), save it unless --no-save; return the enforced budgets it broke."""
+    lesson, mode = run["lesson"], run["mode"]
+    slow = ", ".join(f"#{c['index']} {c['seconds']:.0f} s" for c in run["slowest_cells"])
+    print(f"{lesson} {mode:5s} {run['status']:6s} {run['wall_s']:7.1f} s (CPU {run['cpu_s']:.0f} s, load "
+          f"{run['load_average'][0]:.0f}->{run['load_average'][1]:.0f})  peak RSS "
+          f"{run['peak_rss_bytes'] / GB:.2f} GB (cell {run['peak_rss_cell']})  slowest: {slow}", flush=True)
+    if run["error"]:
+        print(f"   {run['error']}", flush=True)
+    if run["stated_off"]:
+        print(f"   note: the notebook states {run['stated_s']:.0f} s for {mode} mode, more than 2x off the "
+              f"measured {seconds_of(run):.0f} s (re-run benchmarks/write_times.py)", flush=True)
+    for kind in ("time", "memory"):
+        if kind not in enforce:
+            for p in budget_violations(run, (kind,)):
+                if run["status"] == "ok":
+                    print(f"   reported, not enforced: {p}", flush=True)
+    if not args.no_save:   # re-read first: another run may have saved other lessons meanwhile
+        save(merge_run(load_results(args.output), run), args.output)
+    return budget_violations(run, enforce)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lessons", nargs="*", default=None, help="lesson ids: 03 03b 05 (default: all)")
@@ -425,7 +457,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--no-save", action="store_true")
     parser.add_argument("--save-executed", type=Path, default=None, help="a folder for the executed notebooks")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="notebooks run at once (CI: 2, one PyTorch thread each); measure times with 1")
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
     enforce = tuple(e for e in args.enforce.split(",") if e and e != "none")
     lessons = [normalise_lesson(x) for x in args.lessons] if args.lessons else all_lessons()
     modes = ["quick", "full"] if args.mode == "both" else [args.mode]
@@ -433,28 +469,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"device: {device}; lessons {' '.join(lessons)}; mode {args.mode}; enforcing {','.join(enforce) or 'nothing'}",
           flush=True)
     problems, total = [], time.perf_counter()
-    for mode in modes:
-        for lesson in lessons:
-            path = notebook_path(lesson)
-            run = run_notebook(path, mode, hard_timeout=args.hard_timeout_factor * BUDGETS[mode].seconds,
-                               save_executed=args.save_executed)
-            slow = ", ".join(f"#{c['index']} {c['seconds']:.0f} s" for c in run["slowest_cells"])
-            print(f"{lesson} {mode:5s} {run['status']:6s} {run['wall_s']:7.1f} s (CPU {run['cpu_s']:.0f} s, load "
-                  f"{run['load_average'][0]:.0f}->{run['load_average'][1]:.0f})  peak RSS "
-                  f"{run['peak_rss_bytes'] / GB:.2f} GB (cell {run['peak_rss_cell']})  slowest: {slow}", flush=True)
-            if run["error"]:
-                print(f"   {run['error']}", flush=True)
-            if run["stated_off"]:
-                print(f"   note: the notebook states {run['stated_s']:.0f} s for {mode} mode, more than 2x off the "
-                      f"measured {seconds_of(run):.0f} s (re-run benchmarks/write_times.py)", flush=True)
-            for kind in ("time", "memory"):
-                if kind not in enforce:
-                    for p in budget_violations(run, (kind,)):
-                        if run["status"] == "ok":
-                            print(f"   reported, not enforced: {p}", flush=True)
-            problems += budget_violations(run, enforce)
-            if not args.no_save:   # re-read first: another run may have saved other lessons meanwhile
-                save(merge_run(load_results(args.output), run), args.output)
+    jobs = [(lesson, mode) for mode in modes for lesson in lessons]
+    env = {"OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // args.jobs))} if args.jobs > 1 else None
+    run_one = functools.partial(_run_lesson, hard_timeout_factor=args.hard_timeout_factor,
+                                save_executed=args.save_executed, env=env)
+    if args.jobs > 1:    # several kernels at once, one thread each: CI's throughput; times then say little
+        print(f"running {args.jobs} notebooks at a time, PyTorch threads per kernel: {env['OMP_NUM_THREADS']}", flush=True)
+        with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            runs = pool.map(run_one, jobs)
+            for run in runs:
+                problems += _report(run, enforce, args)
+    else:
+        for job in jobs:
+            problems += _report(run_one(job), enforce, args)
     print(f"total: {time.perf_counter() - total:.0f} s for {len(lessons) * len(modes)} notebook runs", flush=True)
     if problems:
         print("\nBUDGET BROKEN:\n" + "\n".join(f"- {p}" for p in problems), file=sys.stderr, flush=True)
