@@ -133,8 +133,13 @@ def sample(G, recipe, n=1000, seed=123, clusters=None):
     for a self-conditioned one. Returns (images, the class labels asked for or None)."""
     generator = torch.Generator().manual_seed(seed)
     z = noise(n, recipe, generator)
-    ids = {None: None, "labels": torch.arange(n) % 10,
-           "clusters": None if clusters is None else sample_clusters(clusters, n, generator)}[recipe["condition"]]
+    ids = None
+    if recipe["condition"] == "labels":
+        ids = torch.arange(n) % 10
+    elif recipe["condition"] == "clusters":
+        if clusters is None:
+            raise ValueError("a self-conditioned recipe needs the training digits' cluster ids (clusters=...)")
+        ids = sample_clusters(clusters, n, generator)
     G.eval()
     return G(z, ids), (ids if recipe["condition"] == "labels" else None)
 

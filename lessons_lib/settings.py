@@ -7,7 +7,7 @@
 | ``LESSONS_CACHE_DIR``| where downloads and decoded datasets are kept             | ``~/.cache/layer_by_layer`` |
 | ``LESSONS_OFFLINE``  | ``1``: never try the network                              | ``0``   |
 | ``LESSONS_DEVICE``   | force ``cpu`` or ``cuda``                                 | CUDA when present |
-| ``LESSONS_UNTRAINED``| ``1``: for tests only: every PyTorch optimizer step does nothing, so every model stays as initialised and the lessons' trained-model checks must fail | ``0`` |
+| ``LESSONS_UNTRAINED``| ``1``: for tests only: every PyTorch and Keras optimizer step (and word2vec's hand-written update) does nothing, so every model stays as initialised and the lessons' trained-model checks must fail | ``0`` |
 
 Introduced in notebook 00 (start here).
 """
