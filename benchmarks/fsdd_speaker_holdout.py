@@ -29,7 +29,8 @@ Run (full mode: 60 trainings, about 15 minutes with --jobs 2 on two CPU cores):
 Options: --folds george,theo (a subset of held-out speakers), --rows 0,1 (a subset of rows), --epochs-scale
 0.5 (scale every row's epochs), --threads N (torch threads per job), --jobs N (trainings in parallel
 processes), --seed 1 (another seed for every training: the run-to-run spread), --verbose. Quick mode
-(LESSONS_QUICK=1) trains a tenth of the epochs on two folds, as a smoke test.
+(LESSONS_QUICK=1) trains a tenth of the epochs on two folds, as a smoke test. A full run (every fold and row,
+--epochs-scale 1) writes benchmarks/results/fsdd_speaker_holdout.json for benchmarks/report.py (--no-save: print only).
 
 Introduced in notebook 03 (log-mel convolutions); its table is recorded in notebook 03b (unseen speakers).
 """
@@ -115,6 +116,22 @@ def print_table(title: str, row_ids: list[int], folds: list[str], results: dict,
               flush=True)
 
 
+def contract_rows(results: dict, folds: list[str], total: float, threads: int, jobs: int) -> list[dict]:
+    """The report's rows (benchmarks/report.py): the best cumulative recipe on unseen speakers, and the run's time."""
+    best = MAIN_ROWS - 1
+    accuracies = {s: results[best, s] for s in folds}
+    worst = min(accuracies, key=accuracies.get)
+    device = f"CPU ({jobs} jobs x {threads or torch.get_num_threads()} threads)"
+    return [{"target": f"spoken digits of an unseen speaker, mean over the {len(folds)} held-out speakers "
+                       f"(lessons 03, 03b; recipe '{ROWS[best][0]}')", "measured": round(100 * np.mean(list(accuracies.values())), 1),
+             "unit": "% accuracy", "met": None, "device": device, "lesson": "03b",
+             "note": "no target set: the lesson's question is how far from the seen-speaker 99 % it lands"},
+            {"target": "spoken digits of the hardest unseen speaker (same recipe)", "measured": round(100 * accuracies[worst], 1),
+             "unit": f"% accuracy ({worst})", "met": None, "device": device, "lesson": "03b"},
+            {"target": f"time of the leave-one-speaker-out study ({len(results)} trainings)", "measured": round(total),
+             "unit": "s", "met": None, "device": device, "lesson": "03b"}]
+
+
 def main() -> None:
     global LABELS, SPEAKERS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -125,6 +142,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="torch threads per job (0: PyTorch's default)")
     parser.add_argument("--jobs", type=int, default=1, help="trainings run in parallel processes")
     parser.add_argument("--seed", type=int, default=0, help="seed of every training (weights, batches, augmentation)")
+    parser.add_argument("--no-save", action="store_true", help="do not write benchmarks/results/fsdd_speaker_holdout.json")
     args = parser.parse_args()
     folds = [s for s in args.folds.split(",") if s]
     unknown = sorted(set(folds) - set(FSDD_SPEAKERS))
@@ -171,7 +189,12 @@ def main() -> None:
     if side_ids:
         print_table("Each row adds one idea to the best recipe (the last row above); gain against that row:",
                     side_ids, folds, results, cumulative=False)
-    print(f"\ntotal {time.perf_counter() - start:.0f} s")
+    total = time.perf_counter() - start
+    print(f"\ntotal {total:.0f} s")
+    complete = set(folds) == set(FSDD_SPEAKERS) and set(row_ids) == set(range(len(ROWS))) and args.epochs_scale == 1.0
+    if not args.no_save and complete:
+        import report                                                   # benchmarks/report.py, beside this script
+        print("wrote", report.write_results("fsdd_speaker_holdout", contract_rows(results, folds, total, threads, args.jobs)))
 
 
 if __name__ == "__main__":

@@ -269,7 +269,9 @@ def run_notebook(path: Path, mode: str, *, hard_timeout: float | None = None, en
     if mode not in BUDGETS:
         raise ValueError(f"mode must be 'quick' or 'full', got {mode!r}")
     nb = nbformat.read(path, as_version=4)
-    kernel_env = dict(os.environ, LESSONS_QUICK="1" if mode == "quick" else "0", MPLBACKEND="Agg",
+    # figures are drawn off screen; the notebooks saved to look at get them inline, as JupyterLab shows them
+    backend = "module://matplotlib_inline.backend_inline" if save_executed else "Agg"
+    kernel_env = dict(os.environ, LESSONS_QUICK="1" if mode == "quick" else "0", MPLBACKEND=backend,
                       PYDEVD_DISABLE_FILE_VALIDATION="1", **(env or {}))
     if kernel_env.get("LESSONS_DATA_DIR"):   # relative to where the benchmark runs, not the notebook's folder
         kernel_env["LESSONS_DATA_DIR"] = str(Path(kernel_env["LESSONS_DATA_DIR"]).expanduser().resolve())

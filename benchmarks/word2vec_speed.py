@@ -14,6 +14,9 @@ depending on what else runs):
     python benchmarks/word2vec_speed.py --words 2000000 --models skipgram cbow           # a quick look
     python benchmarks/word2vec_speed.py --device cuda                                    # on a GPU
 
+A run over the whole corpus (no --words) writes benchmarks/results/word2vec_speed.json for benchmarks/report.py
+(--no-save: print only).
+
 Introduced in notebook 05 (word2vec).
 """
 from __future__ import annotations
@@ -56,6 +59,7 @@ def main() -> None:
     parser.add_argument("--sample", type=float, default=1e-3)
     parser.add_argument("--lr", type=float, default=0.025)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-save", action="store_true", help="do not write benchmarks/results/word2vec_speed.json")
     args = parser.parse_args()
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs visible, "
@@ -92,19 +96,35 @@ def main() -> None:
         print(f"{name:<26}{speed:>10,.0f}{acc['semantic']['accuracy']:>10.2%}{acc['syntactic']['accuracy']:>11.2%}"
               f"{acc['total']['accuracy']:>8.2%}")
     print(f"(analogy questions counted: {rows[0][2]['total']['total']} of 19544 have all four words in the top 30,000)")
+    device = (f"GPU ({torch.cuda.get_device_name()})" if args.device.startswith("cuda")
+              else f"CPU ({args.workers} threads)")
+    contract = []
     for i in range(0, len(rows), 2):
         (_, gensim_speed, gensim_acc), (name, speed, acc) = rows[i], rows[i + 1]
         ratio = speed / gensim_speed
         gap = 100 * (acc["total"]["accuracy"] - gensim_acc["total"]["accuracy"])
         if "skipgram" in name:
             speed_note = f"{'meets' if ratio >= 0.5 else 'MISSES'} the >= 0.50 target for skip-gram"
+            contract.append({"target": "from-scratch skip-gram >= 0.5 x gensim's words/s (lesson 05)",
+                             "measured": round(ratio, 2), "unit": "x gensim's words/s", "met": ratio >= 0.5,
+                             "device": device, "limit": 0.5, "better": "higher", "lesson": "05",
+                             "note": f"{speed:,.0f} words/s vs gensim's {gensim_speed:,.0f} (gensim on the CPU, "
+                                     f"{args.workers} workers), {len(ids):,} words"})
         else:
             speed_note = "no target for CBOW: gensim's C loop is hard to beat on CPU"
         accuracy_ok = "meets" if gap >= -2 else "MISSES"
+        contract.append({"target": f"from-scratch {name.split()[1]} analogy accuracy within 2 points of gensim's "
+                                   "(lesson 05)", "measured": round(gap, 2), "unit": "points vs gensim",
+                         "met": gap >= -2, "device": device, "limit": -2, "better": "higher", "lesson": "05",
+                         "note": f"{100 * acc['total']['accuracy']:.2f} % vs gensim's "
+                                 f"{100 * gensim_acc['total']['accuracy']:.2f} % (Google analogies, top 30,000 words)"})
         print(f"{name}: {ratio:.2f} x gensim's words/s ({speed_note}); "
               f"analogy accuracy {gap:+.2f} points vs gensim ({accuracy_ok} the within-2-points target)")
     if args.device == "cpu" and not torch.cuda.is_available():
         print("No GPU here: GPU speed unmeasured (run with --device cuda on a machine that has one).")
+    if not args.no_save and not args.words:
+        import report                                                   # benchmarks/report.py, beside this script
+        print("wrote", report.write_results("word2vec_speed", contract))
 
 
 if __name__ == "__main__":

@@ -1,10 +1,14 @@
 """The shared opening and closing of every notebook: ``lesson = start_lesson()`` … ``lesson.finish()``.
 
-``start_lesson`` seeds everything, picks the device and prints one line saying the mode and device; ``finish``
+``start_lesson`` seeds everything, picks the device and prints one line saying the mode and device; in a notebook
+it also hands memory that the finished cell freed back to the operating system (``release_freed_memory``); ``finish``
 prints how long the notebook ran. Introduced in notebook 00 (start here); every lesson opens with it.
 """
 from __future__ import annotations
 
+import ctypes
+import gc
+import sys
 import time
 
 from . import settings
@@ -44,6 +48,7 @@ def start_lesson(seed: int = 0) -> Lesson:
     """
     lesson = Lesson(seed)
     print(f"mode: {lesson.mode} | device: {lesson.device} | seed: {lesson.seed}")
+    release_memory_after_every_cell()
     if settings.UNTRAINED:
         freeze_every_optimizer()
         print("LESSONS_UNTRAINED=1: every optimizer step is skipped, so the models stay untrained "
@@ -73,3 +78,51 @@ def freeze_every_optimizer() -> None:
                 parameter.grad = None
 
     _FREEZE_HOOK = register_optimizer_step_pre_hook(drop_gradients)
+
+
+def _libc_malloc_trim():
+    """glibc's ``malloc_trim``, or None where there is none (macOS, Windows, musl)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def release_freed_memory() -> None:
+    """Collect recent garbage and hand freed memory back to the operating system (glibc only; elsewhere: collect).
+
+    Only the young generations are collected: a full collection takes about 0.3 s with PyTorch and Keras loaded,
+    too slow to run after every cell; ``malloc_trim`` itself takes well under a millisecond.
+
+    PyTorch frees a batch's activations after each step, but glibc keeps the freed pages for reuse, so the kernel's
+    resident memory stays at its high-water mark. On Binder (2 GB, the kernel killed above it) that is what breaks a
+    later cell. Introduced in notebook 00 (start here); ``start_lesson`` runs it after every cell.
+    """
+    gc.collect(1)
+    trim = _libc_malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+_RELEASE_REGISTERED = False
+
+
+def release_memory_after_every_cell() -> bool:
+    """In IPython/Jupyter, run ``release_freed_memory`` after every cell (idempotent); False outside IPython.
+
+    Introduced in notebook 00 (start here).
+    """
+    global _RELEASE_REGISTERED
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    if not _RELEASE_REGISTERED:
+        shell.events.register("post_run_cell", lambda result: release_freed_memory())
+        _RELEASE_REGISTERED = True
+    return True

@@ -1,4 +1,4 @@
-"""Shared test fixtures: the offline data folder, an isolated cache, a loopback HTTP server."""
+"""Shared test fixtures: the offline data folder, an isolated cache, a lesson run in a fresh kernel, a loopback HTTP server."""
 from __future__ import annotations
 
 import http.server
@@ -26,6 +26,31 @@ def isolated_settings(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "DATA_DIR", None)
     monkeypatch.setattr(settings, "OFFLINE", True)
     return settings
+
+
+@pytest.fixture
+def execute_lesson(tmp_path, monkeypatch):
+    """``execute_lesson(name, allow_errors=False, **env)`` runs ``notebooks/<name>`` top to bottom in a fresh kernel, in
+    quick mode, offline, with an empty cache (plus the environment variables given, e.g. ``LESSONS_DATA_DIR=""``);
+    returns the executed notebook. Without ``allow_errors`` the first failing cell raises CellExecutionError."""
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    root = Path(__file__).resolve().parents[1]
+
+    def execute(name: str, allow_errors: bool = False, **env: str):
+        for key, value in {"LESSONS_QUICK": "1", "LESSONS_OFFLINE": "1",
+                           "LESSONS_CACHE_DIR": str(tmp_path / "empty_cache"), **env}.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
+        notebook = nbformat.read(root / "notebooks" / name, as_version=4)
+        NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=allow_errors,
+                       resources={"metadata": {"path": str(root / "notebooks")}}).execute()
+        return notebook
+
+    return execute
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -17,8 +17,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -31,12 +29,12 @@ TRAINED_MODEL_CHECKS: dict[str, list[str]] = {
     "03b_unseen_speakers.ipynb": ['assert mean_accuracy["per-utterance norm"] >= 0.4'],
     "04_inception_factorization.ipynb": ["assert broken_accuracy <= 0.15 and fixed_accuracy >= 0.25",
                                          'assert accuracy["two 5×5 convs, σ = 1e-4"] >= 0.20',
-                                         "tolerance = full_or_quick(0.03, 0.12)"],
+                                         'tolerance = {"factorized": full_or_quick(0.03, 0.12)'],
     "05_word2vec.ipynb": ["def train_readable_skipgram", "assert result.losses[-1] < 0.9 * result.losses[0]",
                           "assert min(queen_rank.values()) <=", "assert min(agreement.values()) >= 0.5"],
     "06_gan.ipynb": ["a working 2-D GAN covers most of the ring", "a D that keeps pace should leave G fewer places",
-                     "the judge must reach", "assert classes_present(dcgan_quality) >= full_or_quick(9, 7)",
-                     "assert conditional_quality.asked_class >= chance", "assert classes_present(self_quality) >= full_or_quick(10, 7)",
+                     "the judge must reach", "assert classes_present(dcgan_quality) >= 7",
+                     "assert conditional_quality.asked_class >= full_or_quick(0.95", "assert classes_present(self_quality) >= full_or_quick(10, 7)",
                      'assert scores["network (L1)"] > scores["bicubic"]'],
     "07_mnist_end_to_end.ipynb": ["assert walkthrough_accuracy > (0.3 if small_data else 0.5)",
                                   "assert keras_val > 0.25", "assert fast_accuracy > (0.85 if small_data else 0.99)"],
@@ -56,24 +54,16 @@ def test_every_notebook_is_covered():
     assert not set(TRAINED_MODEL_CHECKS) & set(NO_TRAINED_MODEL_CHECK)
 
 
-def run_untrained(name: str, tmp_path: Path, monkeypatch) -> dict[int, str]:
-    """Execute ``name`` in quick mode with frozen optimizers, past errors; return {cell index: error name}."""
-    monkeypatch.setenv("LESSONS_UNTRAINED", "1")
-    monkeypatch.setenv("LESSONS_QUICK", "1")
-    monkeypatch.setenv("LESSONS_OFFLINE", "1")
-    monkeypatch.setenv("LESSONS_CACHE_DIR", str(tmp_path / "empty_cache"))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
-    client = NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(NOTEBOOKS)}})
-    client.execute()
+def error_cells(notebook) -> dict[int, str]:
+    """{cell index: error name} of an executed notebook."""
     return {i: out["ename"] for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"
             for out in cell.get("outputs", []) if out.get("output_type") == "error"}
 
 
 @pytest.mark.parametrize("name", sorted(TRAINED_MODEL_CHECKS))
-def test_trained_model_checks_fail_when_nothing_trains(name, tmp_path, monkeypatch):
-    errors = run_untrained(name, tmp_path, monkeypatch)
+def test_trained_model_checks_fail_when_nothing_trains(name, execute_lesson):
+    # quick mode, an empty cache, optimizers frozen, past errors
+    errors = error_cells(execute_lesson(name, allow_errors=True, LESSONS_UNTRAINED="1"))
     cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
     for snippet in TRAINED_MODEL_CHECKS[name]:
         holding = [i for i, cell in enumerate(cells) if cell.cell_type == "code" and snippet in cell.source]

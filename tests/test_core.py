@@ -111,3 +111,30 @@ def test_start_lesson_seeds_picks_the_device_and_times_the_notebook(capsys):
     assert torch.equal(first, torch.rand(1))
     assert lesson.device.type in ("cpu", "cuda")
     assert lesson.finish() >= 0 and "notebook ran in" in capsys.readouterr().out
+
+
+def test_a_lesson_hands_freed_memory_back_after_every_cell(monkeypatch):
+    import IPython
+
+    from lessons_lib import lesson as lesson_module
+
+    lesson_module.release_freed_memory()              # runs anywhere (trims only where glibc has malloc_trim)
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    assert lesson_module.release_memory_after_every_cell() is False       # a plain Python process: nothing to hook
+
+    class Events:
+        def __init__(self):
+            self.registered = []
+
+        def register(self, name, callback):
+            self.registered.append((name, callback))
+
+    shell = type("Shell", (), {"events": Events()})()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    monkeypatch.setattr(lesson_module, "_RELEASE_REGISTERED", False)
+    calls = []
+    monkeypatch.setattr(lesson_module, "release_freed_memory", lambda: calls.append(1))
+    assert lesson_module.release_memory_after_every_cell() and lesson_module.release_memory_after_every_cell()
+    assert [name for name, _ in shell.events.registered] == ["post_run_cell"], "registered once, however often called"
+    shell.events.registered[0][1](None)
+    assert calls == [1]

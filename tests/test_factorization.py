@@ -133,7 +133,8 @@ def test_small_cifar_nets_are_ordered_by_size():
         nets["plain"](torch.zeros(2, 1, 32, 32))
 
 
-def test_benchmark_script_runs_on_a_tiny_input(capsys):
+def test_benchmark_script_runs_on_a_tiny_input(capsys, tmp_path):
+    import json
     import importlib.util
     from pathlib import Path
 
@@ -141,6 +142,10 @@ def test_benchmark_script_runs_on_a_tiny_input(capsys):
     spec = importlib.util.spec_from_file_location("factorization_speed", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.main(["--batch", "1", "--channels", "4", "--size", "8", "--repeats", "1"])
+    module.main(["--batch", "1", "--channels", "4", "--size", "8", "--repeats", "1", "--results", str(tmp_path)])
     out = capsys.readouterr().out
     assert "separable 3×3" in out and "two 3×3" in out
+    rows = json.loads((tmp_path / "factorization_speed.json").read_text())["rows"]
+    assert len(rows) == 5 and all(row["unit"].startswith("x the ") and row["limit"] == 1.0 for row in rows)
+    assert {row["target"].split(" faster")[0] for row in rows} == {"two 3×3 (ReLU between)", "1×5 + 5×1", "separable 5×5",
+                                                                    "1×3 + 3×1", "separable 3×3"}

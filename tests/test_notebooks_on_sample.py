@@ -7,12 +7,10 @@ that its results come from the sample. (Issue 11: lesson 01 used to fail here.)
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -36,16 +34,8 @@ def test_the_mnist_lessons_are_found():
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_notebook_runs_on_the_shipped_sample(name, tmp_path, monkeypatch):
-    monkeypatch.setenv("LESSONS_DATA_DIR", "")
-    monkeypatch.setenv("LESSONS_CACHE_DIR", str(tmp_path / "empty_cache"))
-    monkeypatch.setenv("LESSONS_OFFLINE", "1")
-    monkeypatch.setenv("LESSONS_QUICK", "1")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
-    client = NotebookClient(notebook, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOKS)}})
-    client.execute()  # raises CellExecutionError, naming the cell, on the first error
+def test_notebook_runs_on_the_shipped_sample(name, execute_lesson):
+    notebook = execute_lesson(name, LESSONS_DATA_DIR="")   # raises CellExecutionError, naming the cell, on the first error
     text = "\n".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
                      for output in cell.get("outputs", []) if output.get("output_type") == "stream")
     assert "mnist: from sample" in text, f"{name} did not load the shipped sample"
