@@ -54,8 +54,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"device {device}, batch {tuple(x.shape)}, torch threads {torch.get_num_threads()}")
     print(f"{'layer':<24} {'M mult-adds/img':>15} {'ms/batch':>9} {'MAC ratio':>10} {'time ratio':>11}")
     reference: tuple[int, float] | None = None
-    device_name = (f"GPU ({torch.cuda.get_device_name()})" if device.type == "cuda"
-                   else f"CPU ({torch.get_num_threads()} threads)")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import report                                                       # benchmarks/report.py, beside this script
+
+    device_name = report.device_label(device)
     rows, replaced = [], None
     for name, module in candidates(args.channels).items():
         module = module.to(device)
@@ -73,8 +75,6 @@ def main(argv: list[str] | None = None) -> None:
                          "lesson": "04", "note": f"{macs / reference[0]:.2f} x its multiply-adds; batch "
                                                  f"{tuple(x.shape)}, median of {args.repeats} forward passes"})
     if not args.no_save:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        import report                                                   # benchmarks/report.py, beside this script
         print("wrote", report.write_results("factorization_speed", rows, args.results or report.RESULTS))
 
 

@@ -181,7 +181,9 @@ def main() -> None:
     x_real, y_real = to_signed(data["x_train"]), torch.as_tensor(data["y_train"]).long()
     real_a = judge_outputs(judge, data["x_test"][:1000])[1]
     real_b = judge_outputs(judge, data["x_test"][1000:2000])[1]
-    device = f"CPU ({torch.get_num_threads()} threads)"
+    import report                                                       # benchmarks/report.py, beside this script
+
+    device = report.device_label("cpu")                                 # the benchmark trains on the CPU
     print(f"judge ({'cached' if cached else 'trained now'}); real-vs-real Fréchet floor: {frechet_distance(real_a, real_b):.1f}")
     print(f"seed {args.seed}; steps x {args.steps_scale}; torch threads {torch.get_num_threads()}\n")
     print("| recipe | recognisable % | smallest class % (digit) | of the asked class % | Fréchet | train s (wall) | train s (CPU) |")
@@ -209,7 +211,6 @@ def main() -> None:
         print(f"| {name} | {100 * q.recognisable:.1f} | {100 * q.class_shares[smallest]:.1f} ({smallest}) | {asked} | "
               f"{q.frechet:.1f} | {wall:.0f} | {cpu:.0f} |", flush=True)
     if not args.no_save and not is_quick() and args.steps_scale == 1.0:
-        import report                                                   # benchmarks/report.py, beside this script
         print("\nwrote", report.write_results("gan", contract_rows(results, device)))
 
 

@@ -147,7 +147,7 @@ def main() -> None:
     if not args.no_save and not args.rows:
         import report                                               # benchmarks/report.py, beside this script
         kind = "gpu" if device.type == "cuda" else "cpu"
-        name = f"GPU ({device_name})" if kind == "gpu" else f"CPU ({args.threads} threads)"
+        name = report.device_label(device, threads=args.threads)
         print("\nwrote", report.write_results("mnist_time_to_accuracy", contract_rows(histories, kind, name)))
 
 

@@ -47,6 +47,17 @@ EXPECTED_ON_GPU = {
 }
 
 
+def device_label(device, threads: int | None = None) -> str:
+    """A row's ``device``: 'GPU (<name>)' for a CUDA device, else 'CPU (N threads)' (default: PyTorch's thread count).
+    The report tells GPU rows by that prefix."""
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cuda":
+        return f"GPU ({torch.cuda.get_device_name(device)})"
+    return f"CPU ({threads or torch.get_num_threads()} threads)"
+
+
 def check_rows(rows, source: str = "rows") -> list[dict]:
     """The rows, checked against the contract: a clear error naming the file, the row and what is missing."""
     if not isinstance(rows, list):

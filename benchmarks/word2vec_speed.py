@@ -96,8 +96,9 @@ def main() -> None:
         print(f"{name:<26}{speed:>10,.0f}{acc['semantic']['accuracy']:>10.2%}{acc['syntactic']['accuracy']:>11.2%}"
               f"{acc['total']['accuracy']:>8.2%}")
     print(f"(analogy questions counted: {rows[0][2]['total']['total']} of 19544 have all four words in the top 30,000)")
-    device = (f"GPU ({torch.cuda.get_device_name()})" if args.device.startswith("cuda")
-              else f"CPU ({args.workers} threads)")
+    import report                                                       # benchmarks/report.py, beside this script
+
+    device = report.device_label(args.device, threads=args.workers)
     contract = []
     for i in range(0, len(rows), 2):
         (_, gensim_speed, gensim_acc), (name, speed, acc) = rows[i], rows[i + 1]
@@ -123,7 +124,6 @@ def main() -> None:
     if args.device == "cpu" and not torch.cuda.is_available():
         print("No GPU here: GPU speed unmeasured (run with --device cuda on a machine that has one).")
     if not args.no_save and not args.words:
-        import report                                                   # benchmarks/report.py, beside this script
         print("wrote", report.write_results("word2vec_speed", contract))
 
 

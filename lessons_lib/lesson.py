@@ -7,6 +7,7 @@ prints how long the notebook ran. Introduced in notebook 00 (start here); every 
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import sys
 import time
@@ -80,8 +81,9 @@ def freeze_every_optimizer() -> None:
     _FREEZE_HOOK = register_optimizer_step_pre_hook(drop_gradients)
 
 
+@functools.lru_cache(maxsize=None)
 def _libc_malloc_trim():
-    """glibc's ``malloc_trim``, or None where there is none (macOS, Windows, musl)."""
+    """glibc's ``malloc_trim``, or None where there is none (macOS, Windows, musl); looked up once."""
     if not sys.platform.startswith("linux"):
         return None
     try:
