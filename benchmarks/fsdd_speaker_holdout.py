@@ -24,7 +24,7 @@ Then two ideas that did not help in our runs, each added to the last row on its 
   best + SpecAugment          random time stripes and frequency bands are zeroed while training
   best + mean+std pooling     statistics pooling over time instead of max
 
-Run (full mode: 60 trainings, about 15 minutes with --jobs 2 on two CPU cores):
+Run (full mode: 60 trainings, about 40 minutes with --jobs 2 on two idle CPU cores; 2,474 s measured):
     LESSONS_DATA_DIR=/work/shared/data python benchmarks/fsdd_speaker_holdout.py --jobs 2
 Options: --folds george,theo (a subset of held-out speakers), --rows 0,1 (a subset of rows), --epochs-scale
 0.5 (scale every row's epochs), --threads N (torch threads per job), --jobs N (trainings in parallel
@@ -121,7 +121,8 @@ def contract_rows(results: dict, folds: list[str], total: float, threads: int, j
     best = MAIN_ROWS - 1
     accuracies = {s: results[best, s] for s in folds}
     worst = min(accuracies, key=accuracies.get)
-    device = f"CPU ({jobs} jobs x {threads or torch.get_num_threads()} threads)"
+    per_job = threads or torch.get_num_threads()
+    device = f"CPU ({jobs} jobs x {per_job} thread{'s' if per_job > 1 else ''})"
     return [{"target": f"spoken digits of an unseen speaker, mean over the {len(folds)} held-out speakers "
                        f"(lessons 03, 03b; recipe '{ROWS[best][0]}')", "measured": round(100 * np.mean(list(accuracies.values())), 1),
              "unit": "% accuracy", "met": None, "device": device, "lesson": "03b",

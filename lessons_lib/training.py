@@ -16,6 +16,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
+from . import settings
 from .settings import get_device
 from .validation import positive_int
 
@@ -119,7 +120,9 @@ def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader | Non
     """Train a classifier; returns a ``History`` of train/val loss and accuracy per epoch.
 
     The model is moved to ``device`` (default: ``get_device()``, CUDA when present). A tqdm bar
-    shows progress over batches, with the running loss. Introduced in notebook 01 (filters have depth).
+    shows progress over batches, with the running loss. Under ``LESSONS_UNTRAINED=1`` (a test of the lessons'
+    checks: every optimizer step is skipped) the batches still go forward, but no gradient is computed for a step
+    that would not use it. Introduced in notebook 01 (filters have depth).
     """
     epochs = positive_int("epochs", epochs)
     device = torch.device(device) if device is not None else get_device()
@@ -127,6 +130,7 @@ def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader | Non
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     history = history or History()
+    learning = not settings.UNTRAINED          # frozen optimizers skip the step anyway (lesson.freeze_every_optimizer)
     start = time.perf_counter()
     bar = tqdm(total=epochs * len(train_loader), desc="training", unit="batch", disable=not progress)
     for epoch in range(1, epochs + 1):
@@ -134,10 +138,12 @@ def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader | Non
         total_loss, correct, count = 0.0, 0, 0
         for x, y in _batches(train_loader, device):
             optimizer.zero_grad(set_to_none=True)
-            logits = model(x)
-            loss = loss_fn(logits, y)
-            loss.backward()
-            optimizer.step()
+            with torch.set_grad_enabled(learning):
+                logits = model(x)
+                loss = loss_fn(logits, y)
+            if learning:
+                loss.backward()
+                optimizer.step()
             total_loss += loss.item() * len(y)
             correct += int((logits.argmax(dim=1) == y).sum())
             count += len(y)

@@ -22,7 +22,7 @@ def load(name: str):
     return module
 
 
-bench, times, report = load("notebooks"), load("write_times"), load("report")
+bench, times, report, run_all = load("notebooks"), load("write_times"), load("report"), load("all")
 
 
 def fake_run(lesson="03", mode="full", wall=100.0, rss=1.0e9, status="ok", device="CPU (2 cores)", error=None):
@@ -221,6 +221,17 @@ def test_the_report_lists_missing_benchmarks_as_not_measured_and_says_how_far_a_
         report.write_results("bad", [{"target": "t", "measured": 1, "unit": "s"}], tmp_path)
     with pytest.raises(ValueError, match="'better' must be"):
         report.check_rows([dict(rows[0], better="faster")])
+
+
+def test_one_command_runs_every_benchmark_the_report_expects(capsys):
+    assert set(run_all.plan(with_notebooks=True)) == set(report.EXPECTED)
+    assert "notebooks" not in run_all.plan() and list(run_all.plan(only="gan")) == ["gan"]
+    for command in run_all.plan(with_notebooks=True).values():
+        assert Path(command[1]).is_file(), command
+    with pytest.raises(SystemExit, match="unknown benchmark.*'gpu'.*choose from"):
+        run_all.plan(only="gan,gpu")
+    assert run_all.main(["--dry-run", "--only", "fsdd_speaker_holdout"]) == 0
+    assert "fsdd_speaker_holdout.py --jobs 2" in capsys.readouterr().out
 
 
 def test_the_notebook_results_follow_the_report_contract():

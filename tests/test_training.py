@@ -36,3 +36,21 @@ def test_standardize_uses_the_training_statistics():
     assert np.allclose(again, z[:5])
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
         standardize(x[0])
+
+
+@pytest.mark.parametrize("untrained", [False, True])
+def test_fit_under_lessons_untrained_goes_forward_but_learns_nothing(untrained, monkeypatch):
+    """LESSONS_UNTRAINED=1 (the untrained-model test of every lesson's checks): fit runs every batch forward, so batch
+    norm statistics and the history are those a frozen optimizer would give, but computes no gradient."""
+    from lessons_lib import settings
+    from lessons_lib.training import fit, make_loader
+
+    monkeypatch.setattr(settings, "UNTRAINED", untrained)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 3))
+    before = [p.detach().clone() for p in model.parameters()]
+    loader = make_loader(np.random.rand(64, 4).astype(np.float32), np.arange(64) % 3, batch_size=16)
+    history = fit(model, loader, epochs=2, progress=False, device="cpu")
+    assert len(history.metrics["loss"]) == 2 and model[1].num_batches_tracked.item() == 8
+    unchanged = all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert unchanged == untrained and all(p.grad is None for p in model.parameters()) == untrained

@@ -48,6 +48,14 @@ def notebook_paths() -> list[Path]:
     return sorted(p for p in NOTEBOOKS.glob("*.ipynb") if not p.name.startswith(("_", ".")))
 
 
+def uses_mnist(path: Path) -> bool:
+    """Does the notebook at ``path`` load MNIST (so that, offline with an empty cache, it runs on the shipped sample)?"""
+    import nbformat
+
+    cells = nbformat.read(path, as_version=4).cells
+    return any('load_dataset("mnist")' in cell.source for cell in cells if cell.cell_type == "code")
+
+
 # ----------------------------------------------------------------------------------------- server
 def _free_port() -> int:
     with socket.socket() as s:
@@ -84,7 +92,13 @@ class JupyterLab:
             path.write_text(json.dumps(values))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTEST_"))}
         env.pop("MPLBACKEND", None)  # the learner's default: figures inline in JupyterLab
+        # An offline learner whose data folder lacks MNIST, with an empty cache: MNIST comes from the sample the course
+        # ships, the datasets that have no sample from the data folder (nbval runs every lesson on the whole folder;
+        # see tests/test_notebooks_on_sample.py).
+        if env.get("LESSONS_DATA_DIR"):
+            env["LESSONS_DATA_DIR"] = str(self._data_folder_without_mnist(Path(env["LESSONS_DATA_DIR"])))
         env.update(
+            LESSONS_CACHE_DIR=str(self.root / "empty-cache"),
             LESSONS_QUICK="1", LESSONS_OFFLINE=os.environ.get("LESSONS_OFFLINE", "1"),
             OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
             JUPYTERLAB_SETTINGS_DIR=str(settings),
@@ -97,6 +111,15 @@ class JupyterLab:
         # The kernels import lessons_lib from this checkout, installed or not.
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
         return env
+
+    def _data_folder_without_mnist(self, data_dir: Path) -> Path:
+        """A folder of links to every file in ``data_dir`` but MNIST's (``mnist.npz``; Fashion-MNIST stays)."""
+        folder = self.root / "data-without-mnist"
+        folder.mkdir(exist_ok=True)
+        for entry in data_dir.iterdir():
+            if entry.name != "mnist.npz" and not (folder / entry.name).exists():
+                (folder / entry.name).symlink_to(entry.resolve())
+        return folder
 
     def start(self) -> None:
         env = self._prepare()
@@ -248,6 +271,18 @@ _RUNNING_CELL = """(path) => {
   return null;
 }""" % _FIND_PANEL
 
+_PRINTED = """(path) => {
+  const find = %s;
+  const parts = [];
+  for (const cell of find(path).content.widgets) {
+    if (cell.model.type !== 'code') continue;
+    for (const out of cell.model.outputs.toJSON()) {
+      if (out.output_type === 'stream') parts.push(Array.isArray(out.text) ? out.text.join('') : String(out.text));
+    }
+  }
+  return parts.join('\\n');
+}""" % _FIND_PANEL
+
 # Every error a learner would see: error outputs, tracebacks on stderr, widgets that fail to render.
 _ERRORS = """(path) => {
   const find = %s;
@@ -361,6 +396,19 @@ class Notebook:
         errors = self.errors()  # a widget that rendered into an error message
         assert not errors, f"{self.name} shows {len(errors)} error output(s) in JupyterLab:\n" + "\n".join(errors[:5])
         assert not self.page.lbl_errors, f"{self.name}: JavaScript errors in the page: {self.page.lbl_errors[:3]}"
+
+    def printed_text(self) -> str:
+        """Everything the notebook's cells printed (their stdout and stderr streams), in order."""
+        return self.page.evaluate(_PRINTED, self.path)
+
+    def assert_used_the_shipped_sample(self) -> None:
+        """A lesson that loads MNIST got the shipped sample (the server's data folder has no MNIST and its cache is
+        empty) and told the learner so."""
+        if not uses_mnist(NOTEBOOKS / self.name):
+            return
+        text = self.printed_text()
+        assert "mnist: from sample" in text, f"{self.name} did not load the shipped sample:\n{text[:1000]}"
+        assert "shipped sample" in text.lower(), f"{self.name} does not tell the learner its results are from the sample"
 
     def cell_with(self, code_fragment: str):
         """The locator of the (first) code cell whose source contains ``code_fragment``."""

@@ -1,6 +1,8 @@
 """Every lesson opens in JupyterLab and runs all cells with no error output anywhere, so a learner in
 the browser never meets a failure that nbval cannot see (a widget that raises only when rendered, a
-display that breaks in JupyterLab).
+display that breaks in JupyterLab). The server has an empty cache and a data folder without MNIST, as
+an offline learner might: the MNIST lessons run on the sample the course ships and must say so (nbval runs
+them on ../shared/data, so the two runs cover both sources without a third).
 
 One test, run for each notebook in notebooks/ (found when the tests are collected, so new lessons are
 picked up). Each notebook gets its own class: ``pytest -n 2 --dist loadscope`` keeps a module's plain
@@ -30,8 +32,9 @@ class NotebookInJupyterLab:
             opened = open_notebook(self.notebook)
         with steps("run all cells"):
             seconds = opened.run_all()
-        with steps("no error output anywhere, every widget rendered"):
+        with steps("no error output anywhere, every widget rendered; the shipped MNIST sample was used"):
             opened.assert_no_errors()
+            opened.assert_used_the_shipped_sample()
         print(f"{self.notebook}: all cells ran in JupyterLab in {seconds:.0f} s")
 
 
