@@ -102,7 +102,7 @@ def tiny_notebook(path: Path, *sources: str) -> Path:
 def test_the_sampler_sees_a_cell_that_holds_300_MB_and_times_the_slowest_cells(tmp_path):
     path = tiny_notebook(tmp_path / "99_tiny.ipynb",
                          "import time\nimport numpy as np",
-                         "big = np.ones(300_000_000 // 8)   # 300 MB, touched",
+                         "big = np.ones(300_000_000 // 8)   # 300 MB, touched\ntime.sleep(0.5)   # seen by the 50 ms sampler in this cell",
                          "del big\ntime.sleep(3.0)",
                          "x = 1")
     run = bench.run_notebook(path, "quick")
