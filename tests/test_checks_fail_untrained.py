@@ -13,6 +13,7 @@ with the reason.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -60,8 +61,21 @@ def error_cells(notebook) -> dict[int, str]:
             for out in cell.get("outputs", []) if out.get("output_type") == "error"}
 
 
-@pytest.mark.parametrize("name", sorted(TRAINED_MODEL_CHECKS))
-def test_trained_model_checks_fail_when_nothing_trains(name, execute_lesson):
+class UntrainedLesson:
+    """One lesson run untrained. Each lesson gets its own class (below): ``pytest -n 2 --dist loadscope`` hands
+    classes to workers separately, so these runs (minutes in all) spread over both workers instead of queueing on one."""
+    notebook = ""
+
+    def test_trained_model_checks_fail_when_nothing_trains(self, execute_lesson):
+        assert_checks_fail_untrained(self.notebook, execute_lesson)
+
+
+for _name in sorted(TRAINED_MODEL_CHECKS):
+    _class = "TestUntrained_" + re.sub(r"\W", "_", Path(_name).stem)
+    globals()[_class] = type(_class, (UntrainedLesson,), {"notebook": _name})
+
+
+def assert_checks_fail_untrained(name: str, execute_lesson) -> None:
     # quick mode, an empty cache, optimizers frozen, past errors
     errors = error_cells(execute_lesson(name, allow_errors=True, LESSONS_UNTRAINED="1"))
     cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells

@@ -48,12 +48,34 @@ def notebook_paths() -> list[Path]:
     return sorted(p for p in NOTEBOOKS.glob("*.ipynb") if not p.name.startswith(("_", ".")))
 
 
-def uses_mnist(path: Path) -> bool:
-    """Does the notebook at ``path`` load MNIST (so that, offline with an empty cache, it runs on the shipped sample)?"""
+def sampled_datasets(path: Path) -> list[str]:
+    """The datasets the notebook at ``path`` loads (``load_dataset("name")``) that have a sample the course ships or
+    makes (MNIST's digits, gensim's test corpora for text8): offline with an empty cache and no copy in the data
+    folder, the notebook runs on those samples."""
     import nbformat
+    from lessons_lib.data.registry import REGISTRY
 
-    cells = nbformat.read(path, as_version=4).cells
-    return any('load_dataset("mnist")' in cell.source for cell in cells if cell.cell_type == "code")
+    source = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code")
+    return [name for name, spec in REGISTRY.items() if spec.sample and f'load_dataset("{name}")' in source]
+
+
+def data_files_with_a_sample() -> set[str]:
+    """The files in a data folder (LESSONS_DATA_DIR) of the datasets that have a sample."""
+    from lessons_lib.data.registry import REGISTRY
+
+    return {spec.data_dir_file for spec in REGISTRY.values() if spec.sample}
+
+
+def assert_said_it_used_the_samples(name: str, datasets: list[str], printed: str) -> None:
+    """Each dataset came from its sample, and the lesson told the learner (in its own words, "shipped sample", or by
+    printing the loader's note on that sample)."""
+    from lessons_lib.data.registry import REGISTRY
+
+    for dataset in datasets:
+        assert f"{dataset}: from sample" in printed, f"{name} did not load {dataset}'s sample:\n{printed[:1000]}"
+        note = REGISTRY[dataset].notes.get("sample", "")
+        assert "shipped sample" in printed.lower() or (note and note in printed), \
+            f"{name} does not tell the learner that its {dataset} results come from a sample"
 
 
 # ----------------------------------------------------------------------------------------- server
@@ -92,11 +114,11 @@ class JupyterLab:
             path.write_text(json.dumps(values))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTEST_"))}
         env.pop("MPLBACKEND", None)  # the learner's default: figures inline in JupyterLab
-        # An offline learner whose data folder lacks MNIST, with an empty cache: MNIST comes from the sample the course
-        # ships, the datasets that have no sample from the data folder (nbval runs every lesson on the whole folder;
-        # see tests/test_notebooks_on_sample.py).
+        # An offline learner with an empty cache whose data folder lacks MNIST and text8: those come from the samples
+        # the course ships or makes, the datasets without a sample from the data folder (nbval runs every lesson on
+        # the whole folder; see tests/test_notebooks_on_sample.py).
         if env.get("LESSONS_DATA_DIR"):
-            env["LESSONS_DATA_DIR"] = str(self._data_folder_without_mnist(Path(env["LESSONS_DATA_DIR"])))
+            env["LESSONS_DATA_DIR"] = str(self._data_folder_without_samples(Path(env["LESSONS_DATA_DIR"])))
         env.update(
             LESSONS_CACHE_DIR=str(self.root / "empty-cache"),
             LESSONS_QUICK="1", LESSONS_OFFLINE=os.environ.get("LESSONS_OFFLINE", "1"),
@@ -112,12 +134,13 @@ class JupyterLab:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
         return env
 
-    def _data_folder_without_mnist(self, data_dir: Path) -> Path:
-        """A folder of links to every file in ``data_dir`` but MNIST's (``mnist.npz``; Fashion-MNIST stays)."""
-        folder = self.root / "data-without-mnist"
+    def _data_folder_without_samples(self, data_dir: Path) -> Path:
+        """A folder of links to every file in ``data_dir`` but those of the datasets with a sample (MNIST, text8)."""
+        folder = self.root / "data-without-sampled-datasets"
         folder.mkdir(exist_ok=True)
+        skip = data_files_with_a_sample()
         for entry in data_dir.iterdir():
-            if entry.name != "mnist.npz" and not (folder / entry.name).exists():
+            if entry.name not in skip and not (folder / entry.name).exists():
                 (folder / entry.name).symlink_to(entry.resolve())
         return folder
 
@@ -402,13 +425,11 @@ class Notebook:
         return self.page.evaluate(_PRINTED, self.path)
 
     def assert_used_the_shipped_sample(self) -> None:
-        """A lesson that loads MNIST got the shipped sample (the server's data folder has no MNIST and its cache is
+        """A lesson that loads MNIST or text8 got the sample (the server's data folder lacks them and its cache is
         empty) and told the learner so."""
-        if not uses_mnist(NOTEBOOKS / self.name):
-            return
-        text = self.printed_text()
-        assert "mnist: from sample" in text, f"{self.name} did not load the shipped sample:\n{text[:1000]}"
-        assert "shipped sample" in text.lower(), f"{self.name} does not tell the learner its results are from the sample"
+        datasets = sampled_datasets(NOTEBOOKS / self.name)
+        if datasets:
+            assert_said_it_used_the_samples(self.name, datasets, self.printed_text())
 
     def cell_with(self, code_fragment: str):
         """The locator of the (first) code cell whose source contains ``code_fragment``."""

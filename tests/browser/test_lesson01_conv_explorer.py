@@ -92,7 +92,7 @@ def test_lesson01_runs_and_the_conv_explorer_follows_mouse_and_keyboard(open_not
         notebook = open_notebook(NOTEBOOK)
     with steps("run all cells"):
         notebook.run_all()
-    with steps("no error output anywhere, every widget rendered; the shipped MNIST sample was used"):
+    with steps("no error output anywhere, every widget rendered; the shipped samples were used"):
         notebook.assert_no_errors()
         notebook.assert_used_the_shipped_sample()
     use_the_explorer(page, notebook.cell_with("conv_explorer("), steps)

@@ -96,7 +96,7 @@ def test_lesson08_drawing_pad_predicts_what_is_drawn(open_notebook, steps, page)
         notebook = open_notebook(notebook_name)
     with steps("run all cells"):
         notebook.run_all()
-    with steps("no error output anywhere, every widget rendered; the shipped MNIST sample was used"):
+    with steps("no error output anywhere, every widget rendered; the shipped samples were used"):
         notebook.assert_no_errors()
         notebook.assert_used_the_shipped_sample()
 

@@ -1,7 +1,7 @@
 """Every lesson opens in JupyterLab and runs all cells with no error output anywhere, so a learner in
 the browser never meets a failure that nbval cannot see (a widget that raises only when rendered, a
-display that breaks in JupyterLab). The server has an empty cache and a data folder without MNIST, as
-an offline learner might: the MNIST lessons run on the sample the course ships and must say so (nbval runs
+display that breaks in JupyterLab). The server has an empty cache and a data folder without MNIST and
+text8, as an offline learner might: the lessons that load them run on the samples and must say so (nbval runs
 them on ../shared/data, so the two runs cover both sources without a third).
 
 One test, run for each notebook in notebooks/ (found when the tests are collected, so new lessons are
@@ -32,7 +32,7 @@ class NotebookInJupyterLab:
             opened = open_notebook(self.notebook)
         with steps("run all cells"):
             seconds = opened.run_all()
-        with steps("no error output anywhere, every widget rendered; the shipped MNIST sample was used"):
+        with steps("no error output anywhere, every widget rendered; the shipped samples were used"):
             opened.assert_no_errors()
             opened.assert_used_the_shipped_sample()
         print(f"{self.notebook}: all cells ran in JupyterLab in {seconds:.0f} s")
