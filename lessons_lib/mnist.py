@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .training import History
+from .training import History, channels_last
 
 # The walkthrough's ImageDataGenerator: rotation_range=12, zoom_range=0.10, width/height_shift_range=0.15, no flips.
 WALKTHROUGH_AUGMENTATION = {"rotation_degrees": 12.0, "zoom": 0.10, "shift": 0.15}
@@ -189,8 +189,9 @@ def accuracy(model: nn.Module, images, labels, batch_size: int = 1000) -> float:
     x, y = _as_batch(images, labels, device)
     was_training = model.training
     model.eval()
-    correct = sum(int((model(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum())
-                  for i in range(0, len(x), batch_size))
+    with channels_last(model):
+        correct = sum(int((model(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum())
+                      for i in range(0, len(x), batch_size))
     model.train(was_training)
     return correct / len(x)
 
@@ -202,7 +203,8 @@ def predict_probabilities(model: nn.Module, images, batch_size: int = 1000) -> n
     x, _ = _as_batch(images, None, device)
     was_training = model.training
     model.eval()
-    out = torch.cat([model(x[i:i + batch_size]).softmax(1).cpu() for i in range(0, len(x), batch_size)])
+    with channels_last(model):
+        out = torch.cat([model(x[i:i + batch_size]).softmax(1).cpu() for i in range(0, len(x), batch_size)])
     model.train(was_training)
     return out.numpy()
 
@@ -216,7 +218,8 @@ def train_recipe(model: nn.Module, recipe: Recipe, x_train, y_train, x_val, y_va
     The data (N, 1, 28, 28) in [0, 1] is moved to ``device`` once; each step takes a shuffled batch, warps it on
     the device when the recipe augments, and steps the schedule (per step for one-cycle, per epoch on validation
     accuracy for the plateau annealer). As in the walkthrough, an epoch is N // batch_size full batches.
-    ``time_budget`` (seconds) stops after the first epoch that ends past it.
+    ``time_budget`` (seconds) stops after the first epoch that ends past it. While it trains, the conv kernels lie
+    in ``training.channels_last`` memory order (faster on CPU, the usual order again when it returns).
     """
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
@@ -235,42 +238,43 @@ def train_recipe(model: nn.Module, recipe: Recipe, x_train, y_train, x_val, y_va
     generator = torch.Generator(device=device).manual_seed(seed)
     history, clock = History(), 0.0
     bar = tqdm(total=recipe.epochs * steps, desc=recipe.name, unit="batch", disable=not progress)
-    for epoch in range(1, recipe.epochs + 1):
-        model.train()
-        started = time.perf_counter()
-        order = torch.randperm(len(x), generator=generator, device=device)
-        total_loss = torch.zeros((), device=device)
-        correct = torch.zeros((), device=device, dtype=torch.long)
-        for step in range(steps):
-            index = order[step * recipe.batch_size:(step + 1) * recipe.batch_size]
-            xb, yb = x[index], y[index]
-            if recipe.augmentation:
-                xb = augment(xb, generator=generator, **recipe.augmentation)
-            logits = model(xb)
-            loss = F.cross_entropy(logits, yb, label_smoothing=recipe.label_smoothing)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            if recipe.schedule == "one_cycle":
-                scheduler.step()
-            total_loss += loss.detach()
-            correct += (logits.argmax(1) == yb).sum()
-            bar.update(1)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        clock += time.perf_counter() - started
-        lr = optimizer.param_groups[0]["lr"]
-        val = accuracy(model, x_val, y_val)
-        if recipe.schedule == "plateau":
-            scheduler.step(val)
-        row = {"loss": float(total_loss) / steps, "accuracy": int(correct) / (steps * recipe.batch_size),
-               "val_accuracy": val, "lr": lr, "seconds": clock}
-        if x_test is not None and y_test is not None:
-            row["test_accuracy"] = accuracy(model, x_test, y_test)
-        history.log(**row)
-        bar.set_postfix(epoch=epoch, val_acc=f"{val:.4f}", seconds=f"{clock:.0f}")
-        if time_budget is not None and clock >= time_budget:
-            break
+    with channels_last(model):      # conv kernels in the memory order fastest on CPU (training.channels_last)
+        for epoch in range(1, recipe.epochs + 1):
+            model.train()
+            started = time.perf_counter()
+            order = torch.randperm(len(x), generator=generator, device=device)
+            total_loss = torch.zeros((), device=device)
+            correct = torch.zeros((), device=device, dtype=torch.long)
+            for step in range(steps):
+                index = order[step * recipe.batch_size:(step + 1) * recipe.batch_size]
+                xb, yb = x[index], y[index]
+                if recipe.augmentation:
+                    xb = augment(xb, generator=generator, **recipe.augmentation)
+                logits = model(xb)
+                loss = F.cross_entropy(logits, yb, label_smoothing=recipe.label_smoothing)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                if recipe.schedule == "one_cycle":
+                    scheduler.step()
+                total_loss += loss.detach()
+                correct += (logits.argmax(1) == yb).sum()
+                bar.update(1)
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            clock += time.perf_counter() - started
+            lr = optimizer.param_groups[0]["lr"]
+            val = accuracy(model, x_val, y_val)
+            if recipe.schedule == "plateau":
+                scheduler.step(val)
+            row = {"loss": float(total_loss) / steps, "accuracy": int(correct) / (steps * recipe.batch_size),
+                   "val_accuracy": val, "lr": lr, "seconds": clock}
+            if x_test is not None and y_test is not None:
+                row["test_accuracy"] = accuracy(model, x_test, y_test)
+            history.log(**row)
+            bar.set_postfix(epoch=epoch, val_acc=f"{val:.4f}", seconds=f"{clock:.0f}")
+            if time_budget is not None and clock >= time_budget:
+                break
     bar.close()
     history.seconds = clock
     return history

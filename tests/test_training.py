@@ -1,8 +1,11 @@
-"""Tests for the kernel's training tools that came from lesson 03: the one-cycle optimiser and standardisation."""
+"""Tests for the kernel's training tools: the one-cycle optimiser and standardisation (from lesson 03), ``fit`` under
+LESSONS_UNTRAINED, and the channels-last memory order ``fit`` trains in."""
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
+from lessons_lib import training
 from lessons_lib.training import OneCycleAdamW, standardize
 
 
@@ -54,3 +57,73 @@ def test_fit_under_lessons_untrained_goes_forward_but_learns_nothing(untrained, 
     assert len(history.metrics["loss"]) == 2 and model[1].num_batches_tracked.item() == 8
     unchanged = all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
     assert unchanged == untrained and all(p.grad is None for p in model.parameters()) == untrained
+
+
+def _small_conv_net():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 8, 3), nn.Flatten(),
+                         nn.Linear(8 * 6 * 6, 4))
+
+
+def test_channels_last_changes_the_memory_order_inside_the_block_only():
+    net = _small_conv_net()
+    weight = net[0].weight
+    with training.channels_last(net):
+        assert weight.is_contiguous(memory_format=torch.channels_last) and not weight.is_contiguous()
+        assert net[4].weight.is_contiguous()                     # 2-D weights are left alone
+    assert net[0].weight is weight and weight.is_contiguous()    # same Parameter, default order again
+    weight.view(8, -1)                                           # what code outside the block may do
+
+
+def test_channels_last_gives_the_same_outputs_and_gradients_to_rounding():
+    net, x = _small_conv_net(), torch.randn(5, 3, 8, 8)
+    net(x).square().sum().backward()
+    expected_out, expected_grad = net(x).detach(), net[0].weight.grad.clone()
+    net.zero_grad()
+    with training.channels_last(net):
+        out = net(x)
+        out.square().sum().backward()
+    torch.testing.assert_close(out.detach(), expected_out, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(net[0].weight.grad, expected_grad, rtol=1e-4, atol=1e-4)
+
+
+def test_channels_last_nested_blocks_convert_once_and_restore_at_the_outer_end():
+    net = _small_conv_net()
+    with training.channels_last(net):
+        with training.channels_last(net, net):                    # e.g. evaluate() called inside fit()
+            pass
+        assert net[0].weight.is_contiguous(memory_format=torch.channels_last) and not net[0].weight.is_contiguous()
+    assert net[0].weight.is_contiguous()
+
+
+def test_channels_last_restores_the_order_when_the_block_raises():
+    net = _small_conv_net()
+    with pytest.raises(RuntimeError, match="boom"):
+        with training.channels_last(net):
+            raise RuntimeError("boom")
+    assert net[0].weight.is_contiguous()
+    with training.channels_last(net):                              # and it can be entered again
+        assert not net[0].weight.is_contiguous()
+
+
+def test_channels_last_rejects_what_is_not_a_module():
+    with pytest.raises(TypeError, match="torch modules"):
+        with training.channels_last(torch.zeros(2, 3, 4, 4)):
+            pass
+
+
+def test_fit_trains_in_channels_last_and_hands_back_default_order_weights_an_optimizer_still_updates():
+    net = _small_conv_net()
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-2)     # built before fit, on the same Parameter objects
+    x, y = torch.randn(64, 3, 8, 8), torch.randint(0, 4, (64,))
+    before = net[0].weight.detach().clone()
+    seen = []
+    net[0].register_forward_hook(lambda m, i, o: seen.append(m.weight.is_contiguous()))
+    history = training.fit(net, training.make_loader(x, y, batch_size=16), epochs=2, optimizer=optimizer,
+                           device="cpu", progress=False)
+    assert seen and not any(seen)                  # every training step ran with channels-last kernels
+    assert net[0].weight.is_contiguous() and not torch.equal(net[0].weight, before)
+    assert history.metrics["loss"][1] < history.metrics["loss"][0]
+    training.fit(net, training.make_loader(x, y, batch_size=16), epochs=1, optimizer=optimizer, device="cpu",
+                 progress=False)                   # the optimizer's state survives a second call
+    assert training.evaluate(net, training.make_loader(x, y, batch_size=32))["accuracy"] > 0.25
