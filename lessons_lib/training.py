@@ -86,11 +86,13 @@ def channels_last(*models: nn.Module):
 
     A conv kernel (out, in, kh, kw) keeps its shape; only the order of its numbers in memory changes, to
     (out, kh, kw, in), the order oneDNN's CPU convolutions are fastest in: a training step of the lessons' conv nets
-    takes 0.6–0.9 of the time (``python benchmarks/channels_last_speed.py`` prints the table). Results agree with the
-    default order to rounding. After the block the weights are back in PyTorch's default (contiguous) order, so code
-    outside sees ordinary tensors (``weight.view(...)`` keeps working). The same Parameter objects are kept, so an
-    optimizer built before still updates them. Nested blocks over the same model convert it once; models on a GPU
-    are left as they are (not measured there). Used by ``fit``, ``evaluate``, ``predict`` and lesson 07's loop.
+    takes 0.5–0.85 of the time on one thread here (``python benchmarks/channels_last_speed.py`` prints the table).
+    Results agree with the default order to rounding (a long training can drift apart from it, as with any change of
+    summation order). After the block the weights are back in PyTorch's default (contiguous) order, so code outside
+    sees ordinary tensors (``weight.view(...)`` keeps working). The same Parameter objects are kept, so an optimizer
+    built before still updates them. Nested blocks over the same model convert it once; models on a GPU are left as
+    they are (not measured there). Used by ``fit``, ``evaluate``, ``predict``, lesson 06's GAN loop and lesson 07's
+    ``mnist.train_recipe``. Introduced in notebook 07 (MNIST end to end), which explains it.
     """
     for model in models:
         if not isinstance(model, nn.Module):
