@@ -97,11 +97,12 @@ def channels_last(*models: nn.Module):
     for model in models:
         if not isinstance(model, nn.Module):
             raise TypeError(f"channels_last expects torch modules, got {type(model).__name__}")
-    converted = [m for m in models if id(m) not in _IN_CHANNELS_LAST and _on_cpu(m)]
-    converted = list({id(m): m for m in converted}.values())
-    for model in converted:
-        model.to(memory_format=torch.channels_last)
-        _IN_CHANNELS_LAST.add(id(model))
+    converted = []          # the models this block converts (not those an outer block did, each one once)
+    for model in models:
+        if id(model) not in _IN_CHANNELS_LAST and _on_cpu(model):
+            model.to(memory_format=torch.channels_last)
+            _IN_CHANNELS_LAST.add(id(model))
+            converted.append(model)
     try:
         yield
     finally:
