@@ -135,6 +135,18 @@ def stated_time_off(stated: float | None, measured: float, factor: float = 2.0) 
 
 
 # ----------------------------------------------------------------------------------------------- RSS sampling
+def cell_that_reached_the_peak(peak_by_cell: dict[int, int], tolerance: float = 0.02) -> int | None:
+    """The first cell (in the order they ran) whose peak is within ``tolerance`` of the notebook's peak.
+
+    Memory a cell builds up is still resident while the next cell starts (until that cell frees it), and on a busy
+    machine the sampler can catch it there; the cell that *reached* the peak is the one to name.
+    """
+    if not peak_by_cell:
+        return None
+    top = max(peak_by_cell.values())
+    return next(cell for cell, peak in peak_by_cell.items() if peak >= (1 - tolerance) * top)
+
+
 class PeakRSS:
     """Samples the resident memory of a process and all its children every ``interval`` seconds in a thread.
 
@@ -313,7 +325,7 @@ def run_notebook(path: Path, mode: str, *, hard_timeout: float | None = None, en
                 cells.append({"index": index, "seconds": round(seconds, 2), "first_line": _first_line(cell.source)})
     slowest = sorted(cells, key=lambda c: -c["seconds"])[:3]
     peak_by_cell = sampler.peak_by_cell if sampler else {}
-    peak_cell = max(peak_by_cell, key=peak_by_cell.get) if peak_by_cell else None
+    peak_cell = cell_that_reached_the_peak(peak_by_cell)
     cpu = sampler.cpu_seconds if sampler else 0.0
     stated = stated_times(nb.cells[0].source if nb.cells and nb.cells[0].cell_type == "markdown" else "").get(mode)
     return {

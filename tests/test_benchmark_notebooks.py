@@ -115,6 +115,13 @@ def test_the_sampler_sees_a_cell_that_holds_300_MB_and_times_the_slowest_cells(t
     assert run["device"].startswith(("CPU", "GPU")) and run["lesson"] == "99"
 
 
+def test_the_peak_belongs_to_the_cell_that_reached_it_not_to_the_next_one_that_still_held_it():
+    # cell 2 allocates; cell 3 frees it, but the sampler caught the memory once more as cell 3 started
+    assert bench.cell_that_reached_the_peak({1: 100, 2: 400, 3: 402, 4: 100}) == 2
+    assert bench.cell_that_reached_the_peak({1: 100, 2: 300, 3: 402}) == 3      # a real rise is the later cell's
+    assert bench.cell_that_reached_the_peak({}) is None
+
+
 def test_a_failing_cell_and_a_runaway_notebook_are_reported(tmp_path):
     failing = bench.run_notebook(tiny_notebook(tmp_path / "98_fails.ipynb", "x = 1", "assert x == 2, 'x is not 2'"),
                                  "quick")
