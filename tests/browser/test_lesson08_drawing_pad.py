@@ -26,8 +26,9 @@ def lesson08() -> str | None:
     return found[0].name if found else None
 
 
-pytestmark = pytest.mark.skipif(lesson08() is None, reason="lesson 08 (the drawing pad) is not written yet: "
-                                                           "no notebooks/08_*.ipynb")
+pytestmark = [pytest.mark.skipif(lesson08() is None, reason="lesson 08 (the drawing pad) is not written yet: "
+                                                            "no notebooks/08_*.ipynb"),
+              pytest.mark.runs_notebook(lesson08() or "08", browser=True)]
 
 
 def parse_predictions(text: str) -> list[tuple[str, float]]:
@@ -75,9 +76,10 @@ class Inspector:
     def press(self, which: str) -> None:
         self.pad.locator(f"button.lbl-pad-{which}").click()
 
-    def arithmetic(self) -> tuple[str, str]:
-        panel = self.root.locator(".lbl-arithmetic").first
-        return panel.get_attribute("data-sum") or "", panel.get_attribute("data-value") or ""
+    def arithmetic(self) -> tuple[str, str, str]:
+        """The panel's data-sum, data-value and text, read in one go (the panel can be replaced between two reads)."""
+        return tuple(self.root.locator(".lbl-arithmetic").first.evaluate(
+            "(el) => [el.dataset.sum || '', el.dataset.value || '', (el.textContent || '').trim()]"))
 
 
 def expect_prediction(inspector: Inspector, digit: str, before: str) -> str:
@@ -145,9 +147,13 @@ def test_lesson08_drawing_pad_predicts_what_is_drawn(open_notebook, steps, page)
         unit = root.locator(".lbl-fmap[data-layer][data-channel]:not([data-layer='input']):not([data-channel='units'])")
         assert unit.count(), "no clickable feature-map unit of a conv layer (.lbl-fmap[data-layer][data-channel])"
         unit.first.scroll_into_view_if_needed()
+        layer, channel = unit.first.get_attribute("data-layer"), unit.first.get_attribute("data-channel")
         unit.first.click()
-        total, value = wait_until(lambda: all(inspector.arithmetic()) and inspector.arithmetic(), WIDGET_TIMEOUT_S,
-                                  "the arithmetic panel (.lbl-arithmetic) shows no data-sum / data-value after the click")
+        # the panel may still show the unit picked before (redone for the 7) until the click's answer replaces it
+        total, value, _ = wait_until(lambda: (a := inspector.arithmetic()) and all(a)
+                                     and a[2].startswith(f"{layer} unit {channel} at") and a, WIDGET_TIMEOUT_S,
+                                     f"the arithmetic panel (.lbl-arithmetic) shows no data-sum / data-value for "
+                                     f"{layer} unit {channel} after the click: {inspector.arithmetic()!r}")
         assert float(total) == pytest.approx(float(value), rel=1e-4, abs=1e-4), \
             f"the arithmetic panel's sum {total} is not the unit's value {value}"
 
