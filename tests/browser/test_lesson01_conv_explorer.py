@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from lab_driver import WIDGET_TIMEOUT_S, wait_until
 
 from lessons_lib.widgets import describe_conv
 
 NOTEBOOK = "01_filter_depth.ipynb"
+pytestmark = pytest.mark.runs_notebook(NOTEBOOK, browser=True)
 START = dict(size=7, channels=3, kernel=3, stride=2, padding=1, filters=4)  # the call in the notebook
 LABELS = {"size": "input size", "channels": "channels", "kernel": "kernel", "stride": "stride",
           "padding": "padding", "filters": "filters"}

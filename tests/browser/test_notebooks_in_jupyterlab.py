@@ -2,7 +2,9 @@
 the browser never meets a failure that nbval cannot see (a widget that raises only when rendered, a
 display that breaks in JupyterLab). The server has an empty cache and a data folder without MNIST and
 text8, as an offline learner might: the lessons that load them run on the samples and must say so (nbval runs
-them on ../shared/data, so the two runs cover both sources without a third).
+them on ../shared/data, so the two runs cover both sources without a third). The one thing in that cache is the
+decoded copy of CIFAR-10's JPEGs (lesson 04), which nbval's run decodes and tests (tests/conftest.py,
+``share_decoded_datasets``).
 
 One test, run for each notebook in notebooks/ (found when the tests are collected, so new lessons are
 picked up). Each notebook gets its own class: ``pytest -n 2 --dist loadscope`` keeps a module's plain
@@ -40,4 +42,6 @@ class NotebookInJupyterLab:
 
 for _path in notebook_paths():
     _name = "TestNotebook_" + re.sub(r"\W", "_", _path.stem)
-    globals()[_name] = type(_name, (NotebookInJupyterLab,), {"notebook": _path.name})
+    _elsewhere = any(_path.name.startswith(prefix) for prefix in CHECKED_ELSEWHERE)
+    _marks = [] if _elsewhere else [pytest.mark.runs_notebook(_path.name, browser=True)]  # ../../conftest.py: order
+    globals()[_name] = type(_name, (NotebookInJupyterLab,), {"notebook": _path.name, "pytestmark": _marks})
