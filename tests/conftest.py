@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 @pytest.fixture
@@ -28,11 +29,49 @@ def isolated_settings(tmp_path, monkeypatch):
     return settings
 
 
+def share_decoded_datasets(cache: Path, notebook: str) -> list[str]:
+    """Link into ``cache`` the decoded copy of each slow-to-decode dataset that ``notebook`` loads from LESSONS_DATA_DIR
+    (CIFAR-10's 60,000 JPEGs), kept in the suite's own cache (decoding it there first if no test did yet); returns
+    their names. A lesson run on an otherwise empty cache then skips only that decoding, which nbval's run of the lesson
+    tests. Never a trained model (an untrained run must not load one) nor a dataset with a sample (the browser's lessons
+    must fall back on the samples); the loader checks the linked arrays' hashes as on every load."""
+    import nbformat
+
+    from lessons_lib import data, settings
+    from lessons_lib.data.registry import REGISTRY
+
+    source = "\n".join(cell.source for cell in nbformat.read(NOTEBOOKS / notebook, as_version=4).cells
+                       if cell.cell_type == "code")
+    shared = []
+    for name, spec in REGISTRY.items():
+        if (not spec.cache_decoded or spec.sample is not None or f'load_dataset("{name}")' not in source
+                or settings.DATA_DIR is None or not (settings.DATA_DIR / spec.data_dir_file).exists()):
+            continue
+        decoded = data.decoded_copy_path(spec)           # in the suite's cache, settings.CACHE_DIR
+        if not (decoded.exists() and decoded.with_suffix(".json").exists()):
+            data.load_dataset(name, verbose=False)       # decodes it into the suite's cache, once
+        if not decoded.exists():
+            continue                                     # it came from elsewhere (a download in the cache)
+        (cache / "decoded").mkdir(parents=True, exist_ok=True)
+        for file in (decoded, decoded.with_suffix(".json")):
+            if not (cache / "decoded" / file.name).exists():
+                (cache / "decoded" / file.name).symlink_to(file)
+        shared.append(name)
+    return shared
+
+
+@pytest.fixture
+def shared_decoded_datasets():
+    """``share(cache, notebook)``: see ``share_decoded_datasets`` (a fixture, so that tests/browser can use it)."""
+    return share_decoded_datasets
+
+
 @pytest.fixture
 def execute_lesson(tmp_path, monkeypatch):
     """``execute_lesson(name, allow_errors=False, **env)`` runs ``notebooks/<name>`` top to bottom in a fresh kernel, in
     quick mode, offline, with an empty cache (plus the environment variables given, e.g. ``LESSONS_DATA_DIR=""``);
-    returns the executed notebook. Without ``allow_errors`` the first failing cell raises CellExecutionError."""
+    returns the executed notebook. Without ``allow_errors`` the first failing cell raises CellExecutionError. The
+    cache is empty but for the decoded offline copies of slow-to-decode datasets (``share_decoded_datasets``)."""
     import os
 
     import nbformat
@@ -45,6 +84,8 @@ def execute_lesson(tmp_path, monkeypatch):
                            "LESSONS_CACHE_DIR": str(tmp_path / "empty_cache"), **env}.items():
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
+        if "LESSONS_DATA_DIR" not in env:               # the kernel reads the suite's data folder
+            share_decoded_datasets(tmp_path / "empty_cache", name)
         notebook = nbformat.read(root / "notebooks" / name, as_version=4)
         NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=allow_errors,
                        resources={"metadata": {"path": str(root / "notebooks")}}).execute()

@@ -72,7 +72,8 @@ class UntrainedLesson:
 
 for _name in sorted(TRAINED_MODEL_CHECKS):
     _class = "TestUntrained_" + re.sub(r"\W", "_", Path(_name).stem)
-    globals()[_class] = type(_class, (UntrainedLesson,), {"notebook": _name})
+    globals()[_class] = type(_class, (UntrainedLesson,), {"notebook": _name,
+                                                          "pytestmark": [pytest.mark.runs_notebook(_name)]})
 
 
 def assert_checks_fail_untrained(name: str, execute_lesson) -> None:
@@ -124,3 +125,14 @@ def test_lessons_untrained_freezes_pytorch_and_keras_optimizers(flag):
         assert "LESSONS_UNTRAINED=1" in result.stdout
     else:
         assert result.returncode != 0 and "a PyTorch optimizer still stepped" in result.stderr
+
+
+def test_the_empty_cache_of_a_lesson_run_gets_decoded_cifar10_and_nothing_else(tmp_path, shared_data,
+                                                                                shared_decoded_datasets):
+    cache = tmp_path / "cache"
+    assert shared_decoded_datasets(cache, "06_gan.ipynb") == []     # MNIST has a sample: the browser's runs need it
+    assert shared_decoded_datasets(cache, "04_inception_factorization.ipynb") == ["cifar10"]
+    assert shared_decoded_datasets(cache, "04_inception_factorization.ipynb") == ["cifar10"]   # twice: no error
+    assert [p.name for p in cache.iterdir()] == ["decoded"]          # no models folder: nothing trained is shared
+    linked = sorted((cache / "decoded").iterdir())
+    assert [p.suffix for p in linked] == [".json", ".npz"] and all(p.is_symlink() for p in linked)

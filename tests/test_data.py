@@ -241,3 +241,24 @@ def test_stratified_subset_is_balanced_and_checks_arguments():
         stratified_subset(labels, 6)
     with pytest.raises(ValueError, match="1-D"):
         stratified_subset(labels.reshape(3, 7), 2)
+
+
+def test_jpeg_blobs_decode_as_pillow_reads_them_grey_ones_as_rgb_and_a_wrong_size_is_named():
+    from PIL import Image
+
+    def jpeg(array, mode):
+        buffer = io.BytesIO()
+        Image.fromarray(array, mode).save(buffer, format="JPEG", quality=90)
+        return np.frombuffer(buffer.getvalue(), np.uint8)
+
+    rng = np.random.default_rng(0)
+    colour, grey = rng.integers(0, 256, (4, 4, 3), dtype=np.uint8), rng.integers(0, 256, (4, 4), dtype=np.uint8)
+    blobs = [jpeg(colour, "RGB"), jpeg(grey, "L")]
+    offsets = np.cumsum([0] + [len(b) for b in blobs])
+    images = decoders.decode_jpeg_blobs(np.concatenate(blobs), offsets)
+    assert images.shape == (2, 4, 4, 3) and images.dtype == np.uint8
+    expected = [np.asarray(Image.open(io.BytesIO(b.tobytes())).convert("RGB")) for b in blobs]
+    np.testing.assert_array_equal(images, np.stack(expected))
+    wide = jpeg(rng.integers(0, 256, (4, 6, 3), dtype=np.uint8), "RGB")
+    with pytest.raises(ValueError, match="image 1 is 6x4, the first was 4x4"):
+        decoders.decode_jpeg_blobs(np.concatenate([blobs[0], wide]), np.cumsum([0, len(blobs[0]), len(wide)]))

@@ -122,10 +122,16 @@ def _from_data_dir(spec: DatasetSpec, report) -> tuple[dict, str]:
     return spec.decode_stored(stored), str(path)
 
 
+def decoded_copy_path(spec: DatasetSpec) -> Path:
+    """Where the decoded arrays of a ``cache_decoded`` dataset's offline file are kept (beside them, a ``.json`` of
+    their hashes, checked on every load), named after that file's checksums."""
+    key = hashlib.sha256("".join(sorted(spec.data_dir_sha256.values())).encode()).hexdigest()[:16]
+    return settings.CACHE_DIR / "decoded" / f"{spec.name}-{key}.npz"
+
+
 def _decoded_copy(spec: DatasetSpec, stored: dict, path: Path, report) -> dict:
     """Decode a slow-to-decode offline file once; later loads read the verified decoded arrays."""
-    key = hashlib.sha256("".join(sorted(spec.data_dir_sha256.values())).encode()).hexdigest()[:16]
-    decoded = settings.CACHE_DIR / "decoded" / f"{spec.name}-{key}.npz"
+    decoded = decoded_copy_path(spec)
     sidecar = decoded.with_suffix(".json")
     if decoded.exists() and sidecar.exists():
         arrays = dict(np.load(decoded))

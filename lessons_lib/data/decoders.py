@@ -66,8 +66,19 @@ def decode_jpeg_blobs(blobs: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """JPEG files stored end to end (image i is blobs[offsets[i]:offsets[i+1]]) as (N, H, W, 3) uint8."""
     from PIL import Image
 
-    return np.stack([np.asarray(Image.open(io.BytesIO(blobs[offsets[i]:offsets[i + 1]].tobytes())).convert("RGB"))
-                     for i in range(len(offsets) - 1)])
+    data = blobs.tobytes()            # one copy of all the bytes, sliced per image (not one copy per image)
+    images = None
+    for i in range(len(offsets) - 1):
+        image = Image.open(io.BytesIO(data[offsets[i]:offsets[i + 1]]))
+        if image.mode != "RGB":
+            image = image.convert("RGB")
+        if images is None:            # every image has the first one's size (np.stack would say so otherwise)
+            images = np.empty((len(offsets) - 1, image.height, image.width, 3), np.uint8)
+        if image.size != (images.shape[2], images.shape[1]):
+            raise ValueError(f"image {i} is {image.size[0]}x{image.size[1]}, the first was "
+                             f"{images.shape[2]}x{images.shape[1]}: all must be the same size")
+        images[i] = np.frombuffer(image.tobytes(), np.uint8).reshape(images.shape[1:])
+    return images if images is not None else np.empty((0, 0, 0, 3), np.uint8)
 
 
 def decode_cifar_jpeg_npz(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

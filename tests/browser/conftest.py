@@ -86,7 +86,13 @@ def steps(page, request):
 
 
 @pytest.fixture
-def open_notebook(page, jupyterlab):
-    """``open_notebook("01_filter_depth.ipynb")`` opens it in JupyterLab (kernel started, idle)."""
-    return lambda name: Notebook(page, jupyterlab, name).open()
+def open_notebook(page, jupyterlab, shared_decoded_datasets):
+    """``open_notebook("01_filter_depth.ipynb")`` opens it in JupyterLab (kernel started, idle). The server's cache
+    stays empty but for the decoded copies of slow-to-decode datasets (CIFAR-10's JPEGs; see tests/conftest.py)."""
+    def open_it(name: str) -> Notebook:
+        if jupyterlab.data_dir:
+            shared_decoded_datasets(jupyterlab.cache, name)
+        return Notebook(page, jupyterlab, name).open()
+
+    return open_it
 

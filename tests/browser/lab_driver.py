@@ -99,6 +99,8 @@ class JupyterLab:
         self.root = root
         self.workspace = root / "course"
         self.log = root / "jupyterlab.log"
+        self.cache = root / "empty-cache"     # LESSONS_CACHE_DIR of its kernels
+        self.data_dir: Path | None = None     # their LESSONS_DATA_DIR (none if the suite has none)
         self.process: subprocess.Popen | None = None
         self.base = ""
 
@@ -116,11 +118,12 @@ class JupyterLab:
         env.pop("MPLBACKEND", None)  # the learner's default: figures inline in JupyterLab
         # An offline learner with an empty cache whose data folder lacks MNIST and text8: those come from the samples
         # the course ships or makes, the datasets without a sample from the data folder (nbval runs every lesson on
-        # the whole folder; see tests/test_notebooks_on_sample.py).
+        # the whole folder; see tests/test_notebooks_on_sample.py). The cache gets decoded CIFAR-10 only (conftest.py).
         if env.get("LESSONS_DATA_DIR"):
-            env["LESSONS_DATA_DIR"] = str(self._data_folder_without_samples(Path(env["LESSONS_DATA_DIR"])))
+            self.data_dir = self._data_folder_without_samples(Path(env["LESSONS_DATA_DIR"]))
+            env["LESSONS_DATA_DIR"] = str(self.data_dir)
         env.update(
-            LESSONS_CACHE_DIR=str(self.root / "empty-cache"),
+            LESSONS_CACHE_DIR=str(self.cache),
             LESSONS_QUICK="1", LESSONS_OFFLINE=os.environ.get("LESSONS_OFFLINE", "1"),
             OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"),
             JUPYTERLAB_SETTINGS_DIR=str(settings),
