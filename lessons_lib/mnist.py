@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from . import settings
 from .training import History, channels_last
 
 # The walkthrough's ImageDataGenerator: rotation_range=12, zoom_range=0.10, width/height_shift_range=0.15, no flips.
@@ -219,7 +220,8 @@ def train_recipe(model: nn.Module, recipe: Recipe, x_train, y_train, x_val, y_va
     the device when the recipe augments, and steps the schedule (per step for one-cycle, per epoch on validation
     accuracy for the plateau annealer). As in the walkthrough, an epoch is N // batch_size full batches.
     ``time_budget`` (seconds) stops after the first epoch that ends past it. While it trains, the conv kernels lie
-    in ``training.channels_last`` memory order (faster on CPU, the usual order again when it returns).
+    in ``training.channels_last`` memory order (faster on CPU, the usual order again when it returns). Under
+    ``LESSONS_UNTRAINED=1`` the batches only go forward (no gradient, no step, no schedule), as in ``training.fit``.
     """
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
@@ -237,6 +239,7 @@ def train_recipe(model: nn.Module, recipe: Recipe, x_train, y_train, x_val, y_va
         raise ValueError(f"schedule must be 'plateau' or 'one_cycle', got {recipe.schedule!r}")
     generator = torch.Generator(device=device).manual_seed(seed)
     history, clock = History(), 0.0
+    learning = not settings.UNTRAINED      # LESSONS_UNTRAINED=1 (a test): forward only, as in training.fit
     bar = tqdm(total=recipe.epochs * steps, desc=recipe.name, unit="batch", disable=not progress)
     with channels_last(model):      # conv kernels in the memory order fastest on CPU (training.channels_last)
         for epoch in range(1, recipe.epochs + 1):
@@ -250,13 +253,15 @@ def train_recipe(model: nn.Module, recipe: Recipe, x_train, y_train, x_val, y_va
                 xb, yb = x[index], y[index]
                 if recipe.augmentation:
                     xb = augment(xb, generator=generator, **recipe.augmentation)
-                logits = model(xb)
-                loss = F.cross_entropy(logits, yb, label_smoothing=recipe.label_smoothing)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                if recipe.schedule == "one_cycle":
-                    scheduler.step()
+                with torch.set_grad_enabled(learning):
+                    logits = model(xb)
+                    loss = F.cross_entropy(logits, yb, label_smoothing=recipe.label_smoothing)
+                if learning:
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    if recipe.schedule == "one_cycle":
+                        scheduler.step()
                 total_loss += loss.detach()
                 correct += (logits.argmax(1) == yb).sum()
                 bar.update(1)

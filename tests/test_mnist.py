@@ -112,6 +112,20 @@ def test_train_recipe_learns_and_times(digits):
     assert mnist.seconds_to_reach(history, 1.01) is None
 
 
+def test_train_recipe_under_lessons_untrained_goes_forward_but_learns_nothing(digits, monkeypatch):
+    from lessons_lib import settings
+
+    monkeypatch.setattr(settings, "UNTRAINED", True)
+    x, y = digits
+    model = fast_mnist_net()
+    before = [p.detach().clone() for p in model.parameters()]
+    history = mnist.train_recipe(model, mnist.FAST_RECIPE.with_changes(epochs=2, batch_size=100), x[:300], y[:300],
+                                 x[500:], y[500:], progress=False)
+    assert history.epochs == 2 and all(p.grad is None for p in model.parameters())
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert history.metrics["val_accuracy"][-1] < 0.3                       # an untrained net: about chance
+
+
 def test_plateau_recipe_runs_with_rmsprop(digits):
     x, y = digits
     recipe = mnist.WALKTHROUGH_RECIPE.with_changes(epochs=1, batch_size=100)
