@@ -151,5 +151,12 @@ def pytest_terminal_summary(terminalreporter):
     skipped = sum(r.skipped for r in _browser_reports)
     span = max(r.stop for r in _browser_reports) - min(r.start for r in _browser_reports)
     busy = sum(r.duration for r in _browser_reports)
-    terminalreporter.write_sep("-", f"browser tests (tests/browser): {ran} ran, {skipped} skipped; "
-                                    f"{span:.0f} s from first start to last end, {busy:.0f} s of test time in all")
+    per_worker: dict[str, float] = {}
+    for r in _browser_reports:
+        worker = getattr(r, "worker_id", "this process")
+        per_worker[worker] = per_worker.get(worker, 0.0) + r.duration
+    workers = ", ".join(f"{w} {s:.0f} s" for w, s in sorted(per_worker.items()))
+    # the suite starts its longest scopes first, so the browser tests are spread among the others: their own time
+    # is the sum of their durations, not the span from the first to the last
+    terminalreporter.write_sep("-", f"browser tests (tests/browser): {ran} ran, {skipped} skipped; {busy:.0f} s of "
+                                    f"test time in all ({workers}), spread over {span:.0f} s among the other tests")
