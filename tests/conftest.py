@@ -47,11 +47,13 @@ def share_decoded_datasets(cache: Path, notebook: str) -> list[str]:
         if (not spec.cache_decoded or spec.sample is not None or f'load_dataset("{name}")' not in source
                 or settings.DATA_DIR is None or not (settings.DATA_DIR / spec.data_dir_file).exists()):
             continue
+        if all((data.cache_folder(name) / remote.filename).exists() for remote in spec.remote):
+            continue       # the suite's cache holds the download, which the loader prefers: it makes no decoded copy
         decoded = data.decoded_copy_path(spec)           # in the suite's cache, settings.CACHE_DIR
         if not (decoded.exists() and decoded.with_suffix(".json").exists()):
             data.load_dataset(name, verbose=False)       # decodes it into the suite's cache, once
         if not decoded.exists():
-            continue                                     # it came from elsewhere (a download in the cache)
+            continue
         (cache / "decoded").mkdir(parents=True, exist_ok=True)
         for file in (decoded, decoded.with_suffix(".json")):
             if not (cache / "decoded" / file.name).exists():
