@@ -260,5 +260,7 @@ def test_jpeg_blobs_decode_as_pillow_reads_them_grey_ones_as_rgb_and_a_wrong_siz
     expected = [np.asarray(Image.open(io.BytesIO(b.tobytes())).convert("RGB")) for b in blobs]
     np.testing.assert_array_equal(images, np.stack(expected))
     wide = jpeg(rng.integers(0, 256, (4, 6, 3), dtype=np.uint8), "RGB")
+    with pytest.raises(ValueError, match="no images"):
+        decoders.decode_jpeg_blobs(blobs[0], np.array([0]))
     with pytest.raises(ValueError, match="image 1 is 6x4, the first was 4x4"):
         decoders.decode_jpeg_blobs(np.concatenate([blobs[0], wide]), np.cumsum([0, len(blobs[0]), len(wide)]))

@@ -66,6 +66,8 @@ def decode_jpeg_blobs(blobs: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """JPEG files stored end to end (image i is blobs[offsets[i]:offsets[i+1]]) as (N, H, W, 3) uint8."""
     from PIL import Image
 
+    if len(offsets) < 2:
+        raise ValueError(f"no images: offsets must hold at least 2 entries (start and end of image 0), got {len(offsets)}")
     data = blobs.tobytes()            # one copy of all the bytes, sliced per image (not one copy per image)
     images = None
     for i in range(len(offsets) - 1):
@@ -78,7 +80,7 @@ def decode_jpeg_blobs(blobs: np.ndarray, offsets: np.ndarray) -> np.ndarray:
             raise ValueError(f"image {i} is {image.size[0]}x{image.size[1]}, the first was "
                              f"{images.shape[2]}x{images.shape[1]}: all must be the same size")
         images[i] = np.frombuffer(image.tobytes(), np.uint8).reshape(images.shape[1:])
-    return images if images is not None else np.empty((0, 0, 0, 3), np.uint8)
+    return images
 
 
 def decode_cifar_jpeg_npz(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
