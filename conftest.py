@@ -41,14 +41,14 @@ def quick_seconds(notebook: str) -> float:
 
 
 def expected_seconds(scope_items) -> float:
-    """What a scope will take: ``@pytest.mark.expected_seconds(s)``; else the quick time of the notebook it runs (nbval's
-    cells; ``@pytest.mark.runs_notebook(name)``, scaled with ``browser=True``); else next to nothing per test."""
+    """What a scope will take: ``@pytest.mark.expected_seconds(s)``; else the quick time of the notebook it runs
+    (nbval's cells; ``@pytest.mark.runs_notebook(name)``, scaled with ``browser=True``); else 0.05 s per test."""
     first = scope_items[0]
     declared = first.get_closest_marker("expected_seconds")
     if declared:
         return float(declared.args[0])
-    if Path(str(first.fspath)).suffix == ".ipynb":
-        return quick_seconds(Path(str(first.fspath)).name)
+    if first.path.suffix == ".ipynb":                  # nbval's cells of one notebook
+        return quick_seconds(first.path.name)
     runs = first.get_closest_marker("runs_notebook")
     if runs is None:
         return 0.05 * len(scope_items)

@@ -32,5 +32,6 @@ def test_a_scope_is_timed_by_its_declaration_or_its_notebook(request):
     assert quick > order.quick_seconds("00_start_here.ipynb") > 0
     assert order.quick_seconds("99_not_a_lesson.ipynb") == 30.0
     assert order.scope_of("notebooks/06_gan.ipynb::Cell 3") == "notebooks/06_gan.ipynb"
-    assert order.scope_of("tests/x.py::TestA::test_b") == "tests/x.py::TestA" and order.scope_of("tests/x.py::t") == "tests/x.py"
+    assert order.scope_of("tests/x.py::TestA::test_b") == "tests/x.py::TestA"
+    assert order.scope_of("tests/x.py::t") == "tests/x.py"
     assert "--no-loadscope-reorder" in (ROOT / "pyproject.toml").read_text(), "xdist would reorder the scopes itself"

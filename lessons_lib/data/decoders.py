@@ -67,7 +67,8 @@ def decode_jpeg_blobs(blobs: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     from PIL import Image
 
     if len(offsets) < 2:
-        raise ValueError(f"no images: offsets must hold at least 2 entries (start and end of image 0), got {len(offsets)}")
+        raise ValueError(f"no images: offsets must hold at least 2 entries (start and end of image 0), "
+                         f"got {len(offsets)}")
     data = blobs.tobytes()            # one copy of all the bytes, sliced per image (not one copy per image)
     images = None
     for i in range(len(offsets) - 1):
