@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .models import MaskedConv2d
+from .models import MaskedConv2d, eval_mode
 
 ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU, nn.Mish, nn.Sigmoid,
                nn.Tanh, nn.Hardtanh, nn.Hardswish, nn.Hardsigmoid, nn.Softplus, nn.Softsign, nn.Tanhshrink)
@@ -118,9 +118,7 @@ def feature_maps(model: nn.Module, x) -> "OrderedDict[str, torch.Tensor]":
     """
     layers = check_supported(model)
     x = as_batch(x).to(_device_of(model))
-    was_training = model.training
-    model.eval()
-    try:
+    with eval_mode(model):
         outputs = OrderedDict(input=x)
         for name, layer in layers:
             try:
@@ -135,8 +133,6 @@ def feature_maps(model: nn.Module, x) -> "OrderedDict[str, torch.Tensor]":
                 raise TypeError(f"{type(model).__name__}.forward does something besides running its children "
                                 "in order (e.g. torch.flatten in forward); write it as an nn.Sequential with an "
                                 "nn.Flatten layer so every step is a layer")
-    finally:
-        model.train(was_training)
     return OrderedDict((name, value.detach().cpu()) for name, value in outputs.items())
 
 

@@ -13,6 +13,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from .models import eval_mode
 from .validation import positive_int
 
 
@@ -54,13 +55,10 @@ def count_multiply_adds(model: nn.Module, input_shape: Sequence[int]) -> int:
 
     hooks = [layer.register_forward_hook(count) for layer in model.modules() if isinstance(layer, (nn.Conv2d, nn.Linear))]
     parameter = next(model.parameters(), None)
-    was_training = model.training
     try:
-        model.eval()
-        with torch.no_grad():
+        with eval_mode(model), torch.no_grad():
             model(torch.zeros(1, *shape, device=parameter.device if parameter is not None else "cpu"))
     finally:
-        model.train(was_training)
         for hook in hooks:
             hook.remove()
     return total
@@ -79,21 +77,16 @@ def time_forward(module: nn.Module, x: torch.Tensor, repeats: int = 10, warmup: 
     repeats, warmup = positive_int("repeats", repeats), positive_int("warmup", warmup, allow_zero=True)
     cuda = x.device.type == "cuda"
     times = []
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.no_grad():
-            for i in range(warmup + repeats):
-                if cuda:
-                    torch.cuda.synchronize(x.device)
-                start = time.perf_counter()
-                module(x)
-                if cuda:
-                    torch.cuda.synchronize(x.device)
-                if i >= warmup:
-                    times.append(time.perf_counter() - start)
-    finally:
-        module.train(was_training)
+    with eval_mode(module), torch.no_grad():
+        for i in range(warmup + repeats):
+            if cuda:
+                torch.cuda.synchronize(x.device)
+            start = time.perf_counter()
+            module(x)
+            if cuda:
+                torch.cuda.synchronize(x.device)
+            if i >= warmup:
+                times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 

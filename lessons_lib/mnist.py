@@ -21,6 +21,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import settings
+from .models import eval_mode
 from .training import History, channels_last
 
 # The walkthrough's ImageDataGenerator: rotation_range=12, zoom_range=0.10, width/height_shift_range=0.15, no flips.
@@ -188,12 +189,9 @@ def accuracy(model: nn.Module, images, labels, batch_size: int = 1000) -> float:
     """Top-1 accuracy of ``model`` on (N, 1, 28, 28) float images, in eval mode, batch by batch."""
     device = next(model.parameters()).device
     x, y = _as_batch(images, labels, device)
-    was_training = model.training
-    model.eval()
-    with channels_last(model):
+    with eval_mode(model), channels_last(model):
         correct = sum(int((model(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum())
                       for i in range(0, len(x), batch_size))
-    model.train(was_training)
     return correct / len(x)
 
 
@@ -202,11 +200,8 @@ def predict_probabilities(model: nn.Module, images, batch_size: int = 1000) -> n
     """Softmax probabilities (N, 10) of a model that returns logits, in eval mode."""
     device = next(model.parameters()).device
     x, _ = _as_batch(images, None, device)
-    was_training = model.training
-    model.eval()
-    with channels_last(model):
+    with eval_mode(model), channels_last(model):
         out = torch.cat([model(x[i:i + batch_size]).softmax(1).cpu() for i in range(0, len(x), batch_size)])
-    model.train(was_training)
     return out.numpy()
 
 

@@ -6,6 +6,7 @@ Introduced in notebook 01 (filters have depth).
 from __future__ import annotations
 
 from collections import OrderedDict
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +69,27 @@ def lenet(connection_table=None, in_channels: int = 1, num_classes: int = 10) ->
         ("fc2", nn.Linear(120, 84)), ("relu4", nn.ReLU()),
         ("fc3", nn.Linear(84, num_classes)),
     ]))
+
+
+@contextmanager
+def eval_mode(model: nn.Module):
+    """Inside the ``with`` block ``model`` is in eval mode (dropout off, batch norm on its running statistics);
+    after it, every submodule is back in the mode it was in before (a layer frozen in eval mode inside a model being
+    trained stays so), even when the block raised.
+
+    Used wherever the library runs a model to measure or show it (``evaluate``, ``predict``, ``feature_maps``,
+    ``count_multiply_adds``, ``time_forward``, lesson 07's ``accuracy``), so that a model being trained keeps
+    training. Introduced in notebook 01 (filters have depth), with ``evaluate``.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"eval_mode expects a torch module, got {type(model).__name__}")
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for module, training in modes:
+            module.training = training
 
 
 def layer_outputs(model: nn.Sequential, x: torch.Tensor) -> "OrderedDict[str, torch.Tensor]":

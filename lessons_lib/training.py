@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
 from . import settings
+from .models import eval_mode
 from .settings import get_device
 from .validation import positive_int
 
@@ -126,16 +127,13 @@ def evaluate(model: nn.Module, loader: DataLoader, loss_fn: Callable | None = No
     """
     device = device or next(model.parameters()).device
     loss_fn = loss_fn or nn.CrossEntropyLoss()
-    was_training = model.training
-    model.eval()
     total_loss, correct, count = 0.0, 0, 0
-    with channels_last(model):
+    with eval_mode(model), channels_last(model):
         for x, y in _batches(loader, device):
             logits = model(x)
             total_loss += float(loss_fn(logits, y)) * len(y)
             correct += int((logits.argmax(dim=1) == y).sum())
             count += len(y)
-    model.train(was_training)
     if count == 0:
         raise ValueError("evaluate got an empty loader")
     return {"loss": total_loss / count, "accuracy": correct / count}
@@ -148,11 +146,8 @@ def predict(model: nn.Module, loader: DataLoader, device=None) -> np.ndarray:
     Introduced in notebook 01 (filters have depth).
     """
     device = device or next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    with channels_last(model):
+    with eval_mode(model), channels_last(model):
         predictions = [model(batch[0].to(device)).argmax(dim=1).cpu() for batch in loader]
-    model.train(was_training)
     return torch.cat(predictions).numpy()
 
 

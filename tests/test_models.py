@@ -9,7 +9,7 @@ from torch import nn
 
 from lessons_lib.conv import count_parameters, lenet5_c3_table, sparse_conv_parameter_count
 from lessons_lib.factorization import LearnerNet
-from lessons_lib.models import MaskedConv2d, init_kaiming_, init_normal_, layer_outputs, lenet
+from lessons_lib.models import MaskedConv2d, eval_mode, init_kaiming_, init_normal_, layer_outputs, lenet
 
 
 def test_lenet_shapes():
@@ -112,3 +112,31 @@ def test_init_helpers_set_the_scale_asked_for():
     assert conv2.weight.std().item() == pytest.approx(math.sqrt(2 / (64 * 9)), rel=0.1)
     with pytest.raises(ValueError, match="std"):
         init_normal_(net, 0)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_eval_mode_switches_dropout_off_and_restores_the_mode_even_after_an_error(training):
+    model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5)).train(training)
+    x = torch.ones(8, 4)
+    with eval_mode(model) as inside:
+        assert inside is model and not model.training and not model[1].training
+        assert torch.equal(model(x), model(x))                    # no dropout: the same output twice
+    assert model.training is training and model[1].training is training
+    with pytest.raises(RuntimeError, match="inside"):
+        with eval_mode(model):
+            raise RuntimeError("inside")
+    assert model.training is training and model[1].training is training
+
+
+def test_eval_mode_gives_back_mixed_modes_as_they_were():
+    model = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4), nn.Dropout(0.5)).train()
+    model[1].eval()                                               # a frozen batch norm inside a model in training
+    with eval_mode(model):
+        assert not any(module.training for module in model.modules())
+    assert [module.training for module in model] == [True, False, True] and model.training
+
+
+def test_eval_mode_needs_a_module():
+    with pytest.raises(TypeError, match="expects a torch module, got ndarray"):
+        with eval_mode(np.zeros(3)):
+            pass

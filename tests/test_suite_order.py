@@ -21,9 +21,9 @@ def test_the_scopes_run_longest_first_each_in_one_piece(request):
     assert all(p == list(range(p[0], p[0] + len(p))) for p in positions), "a scope's tests are not together"
     seconds = [order.expected_seconds(items) for items in scopes.values()]
     assert seconds == sorted(seconds, reverse=True)
-    if len(scopes) > 40:                 # the whole suite: lessons in the browser and nbgrader start it
-        first = list(scopes)[:3]
-        assert "tests/test_nbgrader_pipeline.py" in first and any("TestNotebook_06" in scope for scope in first), first
+    longest = ["tests/test_nbgrader_pipeline.py"] + [scope for scope in scopes if "TestNotebook_06" in scope]
+    if all(scope in scopes for scope in longest) and len(longest) == 2:     # collected (a subset may leave them out)
+        assert set(longest) <= set(list(scopes)[:3]), list(scopes)[:3]      # lessons in the browser and nbgrader start
 
 
 def test_a_scope_is_timed_by_its_declaration_or_its_notebook(request):
