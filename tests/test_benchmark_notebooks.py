@@ -82,7 +82,6 @@ def test_stated_times_are_read_back_from_the_generated_line_and_flagged_when_mor
     assert not bench.stated_time_off(None, 42)
 
 
-
 @pytest.mark.parametrize("jobs, advice", [(1, "re-run benchmarks/write_times.py"), (2, "time it with --jobs 1 first")])
 def test_a_stated_time_off_is_flagged_with_advice_that_fits_how_it_was_measured(jobs, advice, capsys):
     import argparse
@@ -91,6 +90,7 @@ def test_a_stated_time_off_is_flagged_with_advice_that_fits_how_it_was_measured(
     bench._report(run, (), argparse.Namespace(jobs=jobs, no_save=True))
     printed = capsys.readouterr().out
     assert "states 360 s for full mode, more than 2x off the measured 722 s" in printed and advice in printed
+
 
 @pytest.mark.parametrize("seconds", [1, 7, 33, 54.9, 55, 89, 150, 599, 600, 1234])
 def test_a_formatted_duration_is_never_more_than_2x_off(seconds):
