@@ -32,6 +32,7 @@ BENCHMARKS = {
     "gan": ["gan_quality.py"],
     "mnist_time_to_accuracy": ["mnist_time_to_accuracy.py"],
     "fsdd_speaker_holdout": ["fsdd_speaker_holdout.py", "--jobs", "2"],
+    "quality_spread": ["quality_spread.py", "--mode", "both"],   # resumable; hours in full mode (see its docstring)
 }
 NOTEBOOKS = {"notebooks": ["notebooks.py", "--mode", "both"]}
 

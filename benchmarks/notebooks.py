@@ -19,7 +19,9 @@ CI enforces memory only: its machines are noisy), --hard-timeout-factor 3 (a not
 times its time budget, judged as below, is stopped and fails), --output PATH (default benchmarks/results/notebooks.json; results of
 lessons and modes that were not run are kept; the Markdown table goes next to it, .md), --no-save, --save-executed DIR
 (the executed notebooks, outputs included, to read), --jobs 2 (two notebooks at once, one PyTorch thread each: CI's
-throughput; wall times then include the other notebook, so measure with the default 1). Wall times on a busy machine are pessimistic: each run also
+throughput; wall times then include the other notebook, so measure with the default 1), --enforce-spread (each
+lesson's quality bars held to their measured spread, benchmarks/quality_spread.py, where one is stored),
+--foreign-isa LESSON:ISA|auto (one more run under another CPU's instruction set, e.g. 06:sse41; CI: auto). Wall times on a busy machine are pessimistic: each run also
 records the kernel's CPU time and the machine's load average.
 
 Results follow the common contract of ``benchmarks/results/`` (see ``benchmarks/report.py``): besides the per-run
@@ -268,8 +270,10 @@ def _cell_seconds(cell) -> float | None:
 
 
 def run_notebook(path: Path, mode: str, *, hard_timeout: float | None = None, env: dict | None = None,
-                 interval: float = 0.05, save_executed: Path | None = None) -> dict:
+                 interval: float = 0.05, save_executed: Path | None = None, stop_after: int | None = None) -> dict:
     """Execute ``path`` in a fresh kernel in ``mode`` ("quick" or "full"); return its measurements.
+
+    ``stop_after``: the index of the last cell to run (default: every cell).
 
     The kernel gets this process's environment with ``LESSONS_QUICK`` set for the mode (plus ``env``); its working
     directory is the notebook's folder, as in JupyterLab.
@@ -300,7 +304,7 @@ def run_notebook(path: Path, mode: str, *, hard_timeout: float | None = None, en
             with PeakRSS(pid, interval=interval, time_limit=hard_timeout, device=device) as sampler:
                 client.on_cell_start = lambda cell, cell_index: setattr(sampler, "cell", cell_index)
                 try:
-                    for index, cell in enumerate(nb.cells):
+                    for index, cell in enumerate(nb.cells[:None if stop_after is None else stop_after + 1]):
                         client.execute_cell(cell, index)
                 except CellExecutionError as exc:
                     status = "error"
@@ -337,6 +341,60 @@ def run_notebook(path: Path, mode: str, *, hard_timeout: float | None = None, en
         "stated_s": stated, "stated_off": stated_time_off(stated, measured_seconds(wall, cpu, device)),
         "device": device, "measured_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
+
+
+# --------------------------------------------------------------------------------------- other CPUs' instruction sets
+@dataclass(frozen=True)
+class Isa:
+    """An instruction set to compute with, as another CPU would: the environment that makes PyTorch (ATen) and
+    oneDNN use it, and what each must then report (empty: the machine's own)."""
+    name: str
+    env: dict
+    aten: str
+    onednn: str
+
+
+ISAS = {
+    "native": Isa("native", {}, "", ""),
+    "sse41": Isa("sse41", {"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41"}, "DEFAULT", "SSE4.1"),
+    "avx": Isa("avx", {"ONEDNN_MAX_CPU_ISA": "AVX"}, "", "AVX"),
+}
+
+
+def verify_isa(isa: Isa, threads: int = 1) -> str:
+    """Run PyTorch and a oneDNN convolution under ``isa``'s environment; return what they report, or raise."""
+    import subprocess
+
+    code = ("import torch; c = torch.nn.Conv2d(8, 16, 3); c(torch.randn(4, 8, 28, 28)); "
+            "print('ATEN', torch.backends.cpu.get_cpu_capability(), torch.get_num_threads())")
+    env = dict(os.environ, **isa.env, ONEDNN_VERBOSE="1", OMP_NUM_THREADS=str(threads))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    aten = next(line.split()[1] for line in out.splitlines() if line.startswith("ATEN "))
+    onednn = next((line.split("isa:", 1)[1].strip() for line in out.splitlines() if "isa:" in line), "?")
+    if isa.aten and aten != isa.aten:
+        raise RuntimeError(f"{isa.name}: PyTorch reports {aten}, expected {isa.aten}")
+    if isa.onednn and isa.onednn not in onednn:
+        raise RuntimeError(f"{isa.name}: oneDNN reports {onednn!r}, expected {isa.onednn}")
+    return f"ATen {aten}, oneDNN {onednn}"
+
+
+def lessons_with_spread(mode: str) -> list[str]:
+    """The lessons whose quality checks have a measured spread in ``mode`` (benchmarks/results/quality_spread.json)."""
+    try:
+        summary = json.loads((ROOT / "benchmarks" / "results" / "quality_spread.json").read_text())["summary"]
+    except (OSError, ValueError, KeyError):
+        return []
+    return sorted(summary.get(mode, {}))
+
+
+def rotating_foreign_run(commits: int, mode: str = "full") -> tuple[str, str]:
+    """(lesson, instruction set) for CI's extra run under another CPU's instruction set, chosen by the commit count,
+    among the lessons with a measured spread in ``mode``: each new commit exercises another lesson, and both sets."""
+    lessons = lessons_with_spread(mode)
+    if not lessons:
+        raise SystemExit(f"no lesson has a measured spread in {mode} mode (benchmarks/quality_spread.py)")
+    foreign = [name for name in ISAS if name != "native"]
+    return lessons[commits % len(lessons)], foreign[(commits // len(lessons)) % len(foreign)]
 
 
 # -------------------------------------------------------------------------------------------------- the device
@@ -433,17 +491,28 @@ def save(results: dict, path: Path) -> None:
 
 
 # -------------------------------------------------------------------------------------------------------- main
-def _run_lesson(job: tuple[str, str], hard_timeout_factor: float, save_executed: Path | None,
-                env: dict | None) -> dict:
-    lesson, mode = job
-    return run_notebook(notebook_path(lesson), mode, hard_timeout=hard_timeout_factor * BUDGETS[mode].seconds,
-                        save_executed=save_executed, env=env)
+def _run_lesson(job: tuple[str, str, str], hard_timeout_factor: float, save_executed: Path | None,
+                env: dict | None, enforce_spread: bool = False) -> dict:
+    lesson, mode, isa = job
+    env = dict(env or {}, **ISAS[isa].env)
+    computes_with = verify_isa(ISAS[isa], int(env.get("OMP_NUM_THREADS", 1))) if isa != "native" else ""
+    if enforce_spread and lesson in lessons_with_spread(mode):
+        env["LESSONS_ENFORCE_SPREAD"] = "1"
+    run = run_notebook(notebook_path(lesson), mode, hard_timeout=hard_timeout_factor * BUDGETS[mode].seconds,
+                       save_executed=save_executed if isa == "native" else None, env=env)
+    run.update(isa=isa, computes_with=computes_with, spread_enforced=env.get("LESSONS_ENFORCE_SPREAD") == "1")
+    return run
 
 
 def _report(run: dict, enforce: tuple[str, ...], args) -> list[str]:
     """Print one run's line (and its notes), save it unless --no-save; return the enforced budgets it broke."""
     lesson, mode = run["lesson"], run["mode"]
     slow = ", ".join(f"#{c['index']} {c['seconds']:.0f} s" for c in run["slowest_cells"])
+    isa = run.get("isa", "native")
+    if isa != "native":
+        print(f"{lesson} {mode} under another CPU's instruction set ({isa}: {run['computes_with']}):", flush=True)
+    if run.get("spread_enforced") is False:
+        print(f"   {lesson} {mode}: no measured spread yet, so its bars were not held to one", flush=True)
     print(f"{lesson} {mode:5s} {run['status']:6s} {run['wall_s']:7.1f} s (CPU {run['cpu_s']:.0f} s, load "
           f"{run['load_average'][0]:.0f}->{run['load_average'][1]:.0f})  peak RSS "
           f"{run['peak_rss_bytes'] / GB:.2f} GB (cell {run['peak_rss_cell']})  slowest: {slow}", flush=True)
@@ -459,7 +528,7 @@ def _report(run: dict, enforce: tuple[str, ...], args) -> list[str]:
             for p in budget_violations(run, (kind,)):
                 if run["status"] == "ok":
                     print(f"   reported, not enforced: {p}", flush=True)
-    if not args.no_save:   # re-read first: another run may have saved other lessons meanwhile
+    if not args.no_save and isa == "native":   # re-read first: another run may have saved other lessons meanwhile
         save(merge_run(load_results(args.output), run), args.output)
     return budget_violations(run, enforce)
 
@@ -475,6 +544,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save-executed", type=Path, default=None, help="a folder for the executed notebooks")
     parser.add_argument("--jobs", type=int, default=1,
                         help="notebooks run at once (CI: 2, one PyTorch thread each); measure times with 1")
+    parser.add_argument("--enforce-spread", action="store_true",
+                        help="hold every quality bar to its measured spread (LESSONS_ENFORCE_SPREAD) where one is stored")
+    parser.add_argument("--foreign-isa", metavar="LESSON:ISA|auto", default=None,
+                        help="one more run of LESSON under another CPU's instruction set (ISA: " +
+                             ", ".join(n for n in ISAS if n != "native") + "); auto: rotate by the commit count")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
@@ -485,10 +559,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"device: {device}; lessons {' '.join(lessons)}; mode {args.mode}; enforcing {','.join(enforce) or 'nothing'}",
           flush=True)
     problems, total = [], time.perf_counter()
-    jobs = [(lesson, mode) for mode in modes for lesson in lessons]
+    jobs = [(lesson, mode, "native") for mode in modes for lesson in lessons]
+    if args.foreign_isa:
+        jobs = foreign_job(args.foreign_isa, modes[-1]) + jobs     # first: under emulation it runs longest
     env = {"OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // args.jobs))} if args.jobs > 1 else None
     run_one = functools.partial(_run_lesson, hard_timeout_factor=args.hard_timeout_factor,
-                                save_executed=args.save_executed, env=env)
+                                save_executed=args.save_executed, env=env, enforce_spread=args.enforce_spread)
     if args.jobs > 1:    # several kernels at once, one thread each: CI's throughput; times then say little
         print(f"running {args.jobs} notebooks at a time, PyTorch threads per kernel: {env['OMP_NUM_THREADS']}", flush=True)
         with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
@@ -503,6 +579,23 @@ def main(argv: list[str] | None = None) -> int:
         print("\nBUDGET BROKEN:\n" + "\n".join(f"- {p}" for p in problems), file=sys.stderr, flush=True)
         return 1
     return 0
+
+
+def foreign_job(spec: str, mode: str) -> list[tuple[str, str, str]]:
+    """``--foreign-isa``: 'LESSON:ISA', or 'auto' (the rotating choice, from git's commit count)."""
+    import subprocess
+
+    if spec == "auto":
+        commits = int(subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=ROOT, capture_output=True,
+                                     text=True, check=True).stdout)
+        lesson, isa = rotating_foreign_run(commits, mode)
+    else:
+        lesson, _, isa = spec.partition(":")
+        lesson = normalise_lesson(lesson)
+        if isa not in ISAS or isa == "native":
+            raise SystemExit(f"--foreign-isa takes LESSON:ISA with ISA one of {[n for n in ISAS if n != 'native']}, "
+                             f"got {spec!r}")
+    return [(lesson, mode, isa)]
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import sys
 import time
 
 from . import settings
+from .quality import shift_every_seed
 from .settings import get_device, is_quick, seed_everything
 
 
@@ -47,6 +48,7 @@ def start_lesson(seed: int = 0) -> Lesson:
 
     Introduced in notebook 00 (start here).
     """
+    shift_every_seed(settings.SEED_OFFSET)     # the spread benchmark's other random starts; 0 for learners
     lesson = Lesson(seed)
     print(f"mode: {lesson.mode} | device: {lesson.device} | seed: {lesson.seed}")
     release_memory_after_every_cell()

@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lessons_lib"
 KERNEL = {"__init__", "settings", "lesson", "validation", "data", "training", "plots", "models", "measure", "conv",
-          "widgets", "exercises", "exercises.core", "keras_interop", "inspection"}
+          "widgets", "exercises", "exercises.core", "keras_interop", "inspection", "quality"}
 
 
 def unit_of(dotted: str) -> str:

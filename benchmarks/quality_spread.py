@@ -1,0 +1,270 @@
+"""Benchmark: the measured spread of every quality check, over seeds, thread counts and CPU instruction sets.
+
+A check on a trained model (``lessons_lib.quality.at_least`` / ``at_most`` in a notebook) lands a little differently
+with another seed, another number of PyTorch threads or another CPU's kernels. This benchmark runs each lesson's
+checks six times in a covering design — every run another seed (0-5); 1 and 2 threads each paired with every
+instruction set (this CPU's own, a CPU without AVX, a CPU with AVX but not AVX2, emulated with ``ATEN_CPU_CAPABILITY``
+and ``ONEDNN_MAX_CPU_ISA``, which each run verifies) — and stores every value in
+``benchmarks/results/quality_spread.json``. ``tests/test_quality_bars.py`` then holds every notebook's bar below the
+worst run by the course's margin (``lessons_lib.quality.margin``), and fails when a check line changed since it was
+measured. The ambitious targets (``TARGETS``: what a good run reaches) are rows of the report, never a learner's cell.
+
+Each run executes the notebook in a fresh kernel, in the given mode, up to its last check cell (the cells after it —
+the closing exercises and questionnaire — train nothing), with ``LESSONS_RECORD_CHECKS`` set so that every check
+records its value instead of raising, and ``LESSONS_SEED_OFFSET`` so that every seed the lesson sets is shifted.
+
+Run (resumable: runs already stored for the current check lines are kept; Ctrl-C loses only the runs in flight):
+    LESSONS_OFFLINE=1 LESSONS_DATA_DIR=../shared/data python benchmarks/quality_spread.py --mode both
+    python benchmarks/quality_spread.py --lessons 06 --mode full          # one lesson
+Options: --lessons, --mode quick|full|both, --runs s0-t2-native ... (a subset of RUNS), --jobs 2 (two one-thread
+runs at once: a two-thread run always runs alone), --fresh (forget the stored runs of those lessons and modes).
+About 40 minutes for every lesson in quick mode and 3 to 4 hours in full mode, on 2 idle cores.
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import datetime as _dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import notebooks as nbbench  # noqa: E402  (benchmarks/notebooks.py: fresh kernels, lesson ids)
+
+sys.path.insert(1, str(nbbench.ROOT))    # lessons_lib from this checkout
+
+ROOT = nbbench.ROOT
+RESULTS = ROOT / "benchmarks" / "results" / "quality_spread.json"
+CHECK_CALLS = ("at_least(", "at_most(")
+
+
+ISAS = nbbench.ISAS
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of the design: the seed offset, the PyTorch thread count and the instruction set."""
+    seed: int
+    threads: int
+    isa: str
+
+    @property
+    def id(self) -> str:
+        return f"s{self.seed}-t{self.threads}-{self.isa}"
+
+
+# A covering design, not the full product: six seeds; every (threads, instruction set) pair once.
+RUNS = [Run(0, 2, "native"), Run(1, 1, "native"), Run(2, 2, "sse41"), Run(3, 1, "sse41"), Run(4, 2, "avx"),
+        Run(5, 1, "avx")]
+
+# The ambitious targets: what the lesson's recipe is meant to reach. Rows of the report (mean and worst over the
+# spread), never a cell that breaks a learner's run. (lesson, mode, check name) -> target.
+TARGETS = {
+    ("06", "full", "conditional GAN: share of the asked class"): 0.95,
+    ("06", "full", "conditional GAN: recognisable share"): 0.90,
+    ("06", "full", "self-conditioned GAN: recognisable share"): 0.80,
+    ("06", "full", "self-conditioned GAN: smallest class share"): 0.05,
+}
+
+_lock = threading.Lock()
+
+
+# ------------------------------------------------------------------------------------------------ the notebook side
+def check_lines(path: Path) -> list[str]:
+    """The stripped source lines of a notebook that call a quality check: what the stored spread was measured for."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    return [line.strip() for cell in notebook.cells if cell.cell_type == "code"
+            for line in cell.source.splitlines() if any(call in line for call in CHECK_CALLS)
+            and not line.strip().startswith(("#", "from ", "import "))]
+
+
+def last_check_cell(path: Path) -> int:
+    """The index of the last cell that calls a quality check (the run stops there)."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    cells = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"
+             and any(call in line for line in cell.source.splitlines() if not line.strip().startswith(("#", "from "))
+                     for call in CHECK_CALLS)]
+    if not cells:
+        raise SystemExit(f"{path.name} has no quality check (at_least/at_most): nothing to measure")
+    return cells[-1]
+
+
+def cache_without_models(folder: Path) -> Path:
+    """A cache folder for one run: the shared cache's datasets (downloads, decoded copies) linked in, no saved model,
+    so that every run trains what the lesson trains (lesson 06's judge, for one) from its own seed."""
+    from lessons_lib import settings
+
+    folder.mkdir(parents=True)
+    for part in ("downloads", "decoded"):
+        shared = settings.CACHE_DIR / part
+        shared.mkdir(parents=True, exist_ok=True)
+        (folder / part).symlink_to(shared, target_is_directory=True)
+    return folder
+
+
+def run_checks(lesson: str, mode: str, run: Run) -> dict:
+    """Execute one lesson up to its last check under one run's seed, threads and instruction set."""
+    path = nbbench.notebook_path(lesson)
+    isa = ISAS[run.isa]
+    computes_with = nbbench.verify_isa(isa, run.threads)
+    with tempfile.TemporaryDirectory() as scratch:
+        record = Path(scratch) / "checks.jsonl"
+        env = {**isa.env, "OMP_NUM_THREADS": str(run.threads), "LESSONS_THREADS": str(run.threads),
+               "LESSONS_SEED_OFFSET": str(run.seed), "LESSONS_RECORD_CHECKS": str(record),
+               "LESSONS_CACHE_DIR": str(cache_without_models(Path(scratch) / "cache"))}
+        started = time.perf_counter()
+        result = nbbench.run_notebook(path, mode, env=env, hard_timeout=8 * nbbench.BUDGETS[mode].seconds,
+                                      stop_after=last_check_cell(path))
+        lines = record.read_text().splitlines() if record.exists() else []
+    checks = {}
+    for line in lines:
+        entry = json.loads(line)
+        checks[entry["name"]] = {k: entry[k] for k in ("value", "bar", "kind", "passed")}
+    return {"seed": run.seed, "threads": run.threads, "isa": run.isa, "computes_with": computes_with,
+            "status": result["status"], "error": result["error"], "wall_s": round(time.perf_counter() - started, 1),
+            "checks": checks, "measured_at": result["measured_at"]}
+
+
+# ---------------------------------------------------------------------------------------------------- the results
+def load_results(path: Path = RESULTS) -> dict:
+    if not path.exists():
+        return {"benchmark": "quality_spread", "lessons": {}, "summary": {}, "rows": []}
+    return json.loads(path.read_text())
+
+
+def summarise(results: dict) -> dict:
+    """{mode: {lesson: {check: {runs, worst, best, mean, bar, kind, margin, seeds, threads, isas}}}} over ok runs."""
+    from lessons_lib.quality import margin
+
+    summary: dict = {}
+    for lesson, entry in sorted(results.get("lessons", {}).items()):
+        for mode, runs in entry.get("modes", {}).items():
+            ok = [r for r in runs.values() if r["status"] == "ok"]
+            names = sorted({name for r in ok for name in r["checks"]})
+            for name in names:
+                measured = [r for r in ok if name in r["checks"]]
+                values = [r["checks"][name]["value"] for r in measured]
+                kind = measured[0]["checks"][name]["kind"]
+                oriented = values if kind == "at_least" else [-v for v in values]    # higher is better
+                summary.setdefault(mode, {}).setdefault(lesson, {})[name] = {
+                    "runs": len(values), "kind": kind, "bar": measured[0]["checks"][name]["bar"],
+                    "worst": min(values) if kind == "at_least" else max(values),
+                    "best": max(values) if kind == "at_least" else min(values),
+                    "mean": statistics.fmean(values), "margin": margin(oriented),
+                    "seeds": sorted({r["seed"] for r in measured}), "threads": sorted({r["threads"] for r in measured}),
+                    "isas": sorted({r["isa"] for r in measured})}
+    return summary
+
+
+def contract_rows(summary: dict) -> list[dict]:
+    """Report rows: each lesson and mode's measured spread (runs per check), and the ambitious targets (worst run)."""
+    rows = []
+    for mode, lessons in sorted(summary.items()):
+        for lesson, checks in sorted(lessons.items()):
+            runs = min(entry["runs"] for entry in checks.values())
+            rows.append({"lesson": lesson, "target": f"{lesson} {mode}: its {len(checks)} quality checks measured in "
+                         f"{len(RUNS)} runs (seeds, 1-2 threads, instruction sets)", "measured": runs, "unit": "runs",
+                         "limit": len(RUNS), "better": "higher", "met": runs >= len(RUNS), "device": "CPU"})
+            for name, entry in sorted(checks.items()):
+                target = TARGETS.get((lesson, mode, name))
+                if target is not None:
+                    rows.append({"lesson": lesson, "target": f"{lesson} {mode}: {name} >= {target:g} (worst run)",
+                                 "measured": round(entry["worst"], 4), "unit": "", "limit": target, "better": "higher",
+                                 "met": entry["worst"] >= target, "device": f"CPU, {entry['runs']} runs",
+                                 "note": f"mean {entry['mean']:.4g}, best {entry['best']:.4g}"})
+    return rows
+
+
+def store(lesson: str, mode: str, lines: list[str], run: Run, outcome: dict, path: Path) -> None:
+    """Merge one run into the results file (re-read first: another run may have stored meanwhile), atomically."""
+    with _lock:
+        results = load_results(path)
+        entry = results.setdefault("lessons", {}).setdefault(lesson, {"modes": {}})
+        entry["check_lines"] = lines                # what was measured, to read; bars may be lowered after
+        entry["modes"].setdefault(mode, {})[run.id] = outcome
+        results["summary"] = summarise(results)
+        results["rows"] = contract_rows(results["summary"])
+        results["generated"] = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        results["device"] = nbbench.describe_device()
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(results, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+        temporary.replace(path)
+
+
+def pending(lessons: list[str], modes: list[str], runs: list[Run], path: Path, fresh: bool) -> list[tuple]:
+    """The (lesson, mode, run) still to measure: not stored yet (or every one, with ``fresh``)."""
+    results = load_results(path)
+    todo = []
+    for mode in modes:
+        for lesson in lessons:
+            stored = results.get("lessons", {}).get(lesson, {})
+            done = stored.get("modes", {}).get(mode, {}) if not fresh else {}
+            todo += [(lesson, mode, run) for run in runs if done.get(run.id, {}).get("status") != "ok"]
+    return todo
+
+
+def batches(todo: list[tuple], jobs: int) -> list[list[tuple]]:
+    """Group runs so that no batch asks for more threads than ``jobs`` cores: two one-thread runs, or one alone."""
+    if jobs == 1:
+        return [[job] for job in todo]
+    singles = [job for job in todo if job[2].threads == 1]
+    groups = [singles[i:i + jobs] for i in range(0, len(singles), jobs)]
+    return [[job] for job in todo if job[2].threads > 1] + groups
+
+
+def describe(outcome: dict) -> str:
+    failed = [name for name, c in outcome["checks"].items() if not c["passed"]]
+    return (f"{outcome['status']}, {len(outcome['checks'])} checks, {outcome['wall_s']:.0f} s"
+            + (f"; below today's bar: {', '.join(failed)}" if failed else "")
+            + (f"; {outcome['error']}" if outcome["error"] else ""))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lessons", nargs="*", default=None)
+    parser.add_argument("--mode", choices=["quick", "full", "both"], default="both")
+    parser.add_argument("--runs", nargs="*", default=None, help="run ids, e.g. s0-t2-native (default: all six)")
+    parser.add_argument("--jobs", type=int, default=2, help="cores to use: two one-thread runs at once")
+    parser.add_argument("--fresh", action="store_true", help="re-measure runs already stored")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    known = [lesson for lesson in nbbench.all_lessons() if _has_checks(lesson)]
+    lessons = [nbbench.normalise_lesson(x) for x in args.lessons] if args.lessons else known
+    runs = [run for run in RUNS if args.runs is None or run.id in args.runs]
+    modes = ["quick", "full"] if args.mode == "both" else [args.mode]
+    todo = pending(lessons, modes, runs, args.output, args.fresh)
+    print(f"{len(todo)} runs to measure ({len(lessons)} lessons x {len(modes)} modes x {len(runs)} runs, "
+          f"less those stored); device {nbbench.describe_device()}", flush=True)
+    lines = {lesson: check_lines(nbbench.notebook_path(lesson)) for lesson in lessons}
+    started, done = time.perf_counter(), 0
+    for batch in batches(todo, args.jobs):
+        with concurrent.futures.ProcessPoolExecutor(max_workers=len(batch)) as pool:
+            futures = {pool.submit(run_checks, *job): job for job in batch}
+            for future in concurrent.futures.as_completed(futures):
+                lesson, mode, run = futures[future]
+                outcome = future.result()
+                store(lesson, mode, lines[lesson], run, outcome, args.output)
+                done += 1
+                print(f"[{done}/{len(todo)}, {time.perf_counter() - started:.0f} s] {lesson} {mode} {run.id}: "
+                      f"{describe(outcome)}", flush=True)
+    return 0
+
+
+def _has_checks(lesson: str) -> bool:
+    return bool(check_lines(nbbench.notebook_path(lesson)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
