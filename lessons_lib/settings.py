@@ -228,7 +228,7 @@ def describe() -> dict:
         "mode": "quick" if QUICK else "full",
         "device": str(get_device()),
         "torch": torch.__version__,
-        "cpu threads": torch.get_num_threads(),
+        "cpu threads": "{} ({})".format(*cpu_threads()),
         "data dir (LESSONS_DATA_DIR)": str(DATA_DIR) if DATA_DIR else "(not set)",
         "cache dir": str(CACHE_DIR),
         "offline (LESSONS_OFFLINE)": OFFLINE,
