@@ -68,13 +68,15 @@ def timing_line(results: dict, lesson: str) -> str | None:
         return None
     parts = [f"{mode} mode {format_duration(_seconds(run))}" for mode, run in (("quick", quick), ("full", full)) if run]
     device = _cores((quick or full)["device"])
-    text = f"*Running time, measured on {device}: {', '.join(parts)}"
+    text = f"<em>Running time, measured on {device}: {', '.join(parts)}"
     gpu = [(mode, _run(results, lesson, "gpu", mode)) for mode in ("quick", "full")]
     gpu = [(mode, run) for mode, run in gpu if run]
     if gpu:
         text += f"; on a GPU ({gpu[0][1]['device'][5:-1]}): " + ", ".join(
             f"{mode} mode {format_duration(_seconds(run))}" for mode, run in gpu)
-    return f"{TIMING_START}{text} (`benchmarks/notebooks.py`).*{TIMING_END}"
+    # HTML, not Markdown: JupyterLab's renderer does not close a *…* or `…` that an HTML comment touches, and showed
+    # the asterisks and backticks literally.
+    return f"{TIMING_START}{text} (<code>benchmarks/notebooks.py</code>).</em>{TIMING_END}"
 
 
 def stamp_markdown(source: str, line: str) -> str:

@@ -1,6 +1,8 @@
 """The shared opening and closing of every notebook: ``lesson = start_lesson()`` … ``lesson.finish()``.
 
-``start_lesson`` seeds everything, picks the device and prints one line saying the mode and device; in a notebook
+``start_lesson`` seeds everything, picks the device, sizes PyTorch's CPU threads to the CPUs the kernel may really use
+(``settings.use_cpu_threads``: the cgroup quota and affinity mask of a shared Binder or JupyterHub CPU) and prints one
+line saying the mode, device and threads; in a notebook
 it also hands memory that the finished cell freed back to the operating system (``release_freed_memory``); ``finish``
 prints how long the notebook ran. Introduced in notebook 00 (start here); every lesson opens with it.
 """
@@ -14,11 +16,11 @@ import time
 
 from . import settings
 from .quality import shift_every_seed
-from .settings import get_device, is_quick, seed_everything
+from .settings import get_device, is_quick, seed_everything, use_cpu_threads
 
 
 class Lesson:
-    """What ``start_lesson`` returns: ``device``, ``seed``, ``mode`` and a clock started at the opening cell.
+    """What ``start_lesson`` returns: ``device``, ``seed``, ``mode``, ``threads`` and a clock started at the opening cell.
 
     Introduced in notebook 00 (start here).
     """
@@ -27,30 +29,36 @@ class Lesson:
         self.seed = seed_everything(seed)
         self.device = get_device()
         self.mode = "quick" if is_quick() else "full"
+        self.threads, self.threads_reason = use_cpu_threads()
+        self.seconds: float | None = None
         self.started = time.perf_counter()
 
     def elapsed(self) -> float:
         """Seconds since the opening cell ran."""
         return time.perf_counter() - self.started
 
-    def finish(self) -> float:
-        """Print (and return) how long the notebook took, in its mode, on its device."""
-        seconds = self.elapsed()
-        print(f"notebook ran in {seconds:.0f} s ({self.mode} mode, {self.device})")
-        return seconds
+    def finish(self) -> None:
+        """Print how long the notebook took, in its mode, on its device (kept in ``self.seconds``).
+
+        Returns None, so the closing cell shows the sentence and no ``Out:`` with the raw float.
+        """
+        self.seconds = self.elapsed()
+        print(f"notebook ran in {self.seconds:.0f} s ({self.mode} mode, {self.device})")
 
     def __repr__(self) -> str:
         return f"<Lesson: {self.mode} mode, device {self.device}, seed {self.seed}>"
 
 
 def start_lesson(seed: int = 0) -> Lesson:
-    """Open a notebook: seed Python, NumPy and PyTorch, choose the device, start the clock, print the mode and device.
+    """Open a notebook: seed Python, NumPy and PyTorch, choose the device, size the CPU threads, start the clock, and
+    print the mode, device and thread count.
 
     Introduced in notebook 00 (start here).
     """
     shift_every_seed(settings.SEED_OFFSET)     # the spread benchmark's other random starts; 0 for learners
     lesson = Lesson(seed)
-    print(f"mode: {lesson.mode} | device: {lesson.device} | seed: {lesson.seed}")
+    threads = f"{lesson.threads} CPU thread{'s' if lesson.threads > 1 else ''} ({lesson.threads_reason})"
+    print(f"mode: {lesson.mode} | device: {lesson.device} | seed: {lesson.seed} | {threads}")
     release_memory_after_every_cell()
     if settings.UNTRAINED:
         freeze_every_optimizer()

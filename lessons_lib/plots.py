@@ -36,10 +36,11 @@ def _finish(fig, title: str):
 
 
 def show_images(images, labels: Sequence | None = None, ncols: int | None = None, cmap: str = "gray",
-                size: float = 1.4, title: str = "", symmetric: bool = False):
+                size: float = 1.4, title: str = "", symmetric: bool = False, row_labels: Sequence | None = None):
     """A grid of images: (N, H, W) grey, (N, H, W, 3) colour, or (N, C, H, W) tensors.
 
     ``symmetric=True`` centres the colour scale on zero (for filters with negative weights: use cmap="RdBu_r").
+    ``row_labels`` (one per row of the grid) are written left of each row ("asked for 3").
 
     Introduced in notebook 01 (filters have depth).
     """
@@ -52,7 +53,14 @@ def show_images(images, labels: Sequence | None = None, ncols: int | None = None
         raise ValueError(f"show_images expects (N, H, W), (N, H, W, 3) or (N, C, H, W), got shape {images.shape}")
     if labels is not None and len(labels) != len(images):
         raise ValueError(f"got {len(labels)} labels for {len(images)} images")
+    ncols = ncols or min(len(images), 8)
+    rows = math.ceil(len(images) / ncols)
+    if row_labels is not None and len(row_labels) != rows:
+        raise ValueError(f"got {len(row_labels)} row labels for {rows} rows of {ncols} images")
     fig, axes = _panels(len(images), ncols, size, aspect=1.35)
+    for row, text in enumerate(row_labels if row_labels is not None else []):
+        axes[row * ncols].text(-0.08, 0.5, str(text), transform=axes[row * ncols].transAxes, ha="right", va="center",
+                               fontsize=9)
     for i, ax in enumerate(axes):
         limit = np.abs(images[i]).max() if symmetric else None
         ax.imshow(images[i], cmap=cmap if images.ndim == 3 else None, vmin=-limit if symmetric else None, vmax=limit)
@@ -81,6 +89,9 @@ def show_feature_maps(maps, ncols: int | None = None, title: str = "", cmap: str
 def plot_history(history, title: str = ""):
     """Learning curves of a ``History``: loss and accuracy per epoch, train and validation.
 
+    After a single epoch (quick mode) each metric is one point: the panels say so, on an accuracy axis from 0 to 1
+    (matplotlib alone would zoom into 0.96–1.04 around the point).
+
     Introduced in notebook 01 (filters have depth).
     """
     metrics = history.metrics
@@ -95,6 +106,14 @@ def plot_history(history, title: str = ""):
         ax.grid(alpha=0.3)
         if ax.lines:
             ax.legend()
+    if history.epochs == 1:   # quick mode's single epoch: say why there is one point, on axes that mean something
+        for ax in (ax_loss, ax_acc):
+            ax.set_xlim(0.5, 1.5)
+            ax.set_xticks([1])
+            ax.text(0.5, 0.04, "one epoch: one point per metric\n(more epochs, as in full mode, draw a curve)",
+                    transform=ax.transAxes, ha="center", va="bottom", fontsize=8, color="0.35")
+        ax_acc.set_ylim(0, 1.02)
+        ax_loss.set_ylim(bottom=0)
     return _finish(fig, title)
 
 

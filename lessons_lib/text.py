@@ -11,7 +11,6 @@ Introduced in notebook 05 (word2vec).
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -399,7 +398,7 @@ def train_word2vec(ids: np.ndarray, vocab: Vocabulary, model: str = "skipgram", 
     update per occurrence in the batch, all computed before any is applied, and with thousands of
     windows skip-gram's loss can blow up (a ``FloatingPointError`` says so). Runs on ``device`` (default: CUDA when present).
     ``callback(vectors, words_seen)`` is called every ``callback_every`` corpus words and at the end. On CPU,
-    ``workers`` threads (default: up to 2 cores) share the batches, each with one PyTorch thread,
+    ``workers`` threads (default: up to 2 of the CPUs the process may use, its cgroup quota included) share the batches, each with one PyTorch thread,
     updating the tables without locks as word2vec and gensim do ("Hogwild"). With ``LESSONS_UNTRAINED=1`` (the
     test that the lessons' checks fail on untrained models) the updates are skipped, like every optimizer's step.
     """
@@ -421,7 +420,7 @@ def train_word2vec(ids: np.ndarray, vocab: Vocabulary, model: str = "skipgram", 
     _check_window(window)
     device = torch.device(device) if device is not None else get_device()
     if workers is None:
-        workers = 1 if device.type != "cpu" else max(1, min(2, os.cpu_count() or 1))
+        workers = 1 if device.type != "cpu" else max(1, min(2, int(settings.usable_cpus())))
     workers = positive_int("workers", workers)
     rng = np.random.default_rng(seed)
     generator = torch.Generator(device=device).manual_seed(seed)

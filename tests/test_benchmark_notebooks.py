@@ -74,8 +74,9 @@ def test_on_a_busy_cpu_a_run_is_judged_by_the_smaller_of_its_wall_and_cpu_time()
 def test_stated_times_are_read_back_from_the_generated_line_and_flagged_when_more_than_2x_off():
     results = {"runs": {"03": {"cpu": {"quick": fake_run(mode="quick", wall=42), "full": fake_run(wall=200)}}}}
     line = times.timing_line(results, "03")
-    assert line == ("<!-- timing -->*Running time, measured on 2 CPU cores: quick mode ≈ 40 s, full mode ≈ 3.5 min "
-                    "(`benchmarks/notebooks.py`).*<!-- /timing -->")
+    assert line == ("<!-- timing --><em>Running time, measured on 2 CPU cores: quick mode ≈ 40 s, full mode ≈ 3.5 min "
+                    "(<code>benchmarks/notebooks.py</code>).</em><!-- /timing -->")
+    assert "*" not in line and "`" not in line     # Markdown emphasis beside an HTML comment shows literally
     assert bench.stated_times("# 03 — title\n\n" + line + "\n\nmore") == {"quick": 40.0, "full": 210.0}
     assert bench.stated_times("# no line here") == {}
     assert bench.stated_time_off(30, 61) and bench.stated_time_off(130, 60) and not bench.stated_time_off(40, 42)

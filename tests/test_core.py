@@ -81,6 +81,10 @@ def test_plots_draw_and_check_shapes():
         show_images(np.zeros((28, 28)))
     with pytest.raises(ValueError, match="labels"):
         show_images(np.zeros((2, 4, 4)), labels=["a"])
+    fig = show_images(np.zeros((6, 4, 4)), ncols=3, row_labels=["asked 0", "asked 1"])
+    assert [t.get_text() for t in fig.axes[0].texts] == ["asked 0"] and [t.get_text() for t in fig.axes[3].texts] == ["asked 1"]
+    with pytest.raises(ValueError, match="row labels"):
+        show_images(np.zeros((6, 4, 4)), ncols=3, row_labels=["one"])
     with pytest.raises(ValueError, match="one map"):
         show_feature_maps(np.zeros((2, 3, 4, 4)))
     history = History()
@@ -110,7 +114,7 @@ def test_start_lesson_seeds_picks_the_device_and_times_the_notebook(capsys):
     start_lesson(seed=3)
     assert torch.equal(first, torch.rand(1))
     assert lesson.device.type in ("cpu", "cuda")
-    assert lesson.finish() >= 0 and "notebook ran in" in capsys.readouterr().out
+    assert lesson.finish() is None and lesson.seconds >= 0 and "notebook ran in" in capsys.readouterr().out
 
 
 def test_a_lesson_hands_freed_memory_back_after_every_cell(monkeypatch):
@@ -138,3 +142,17 @@ def test_a_lesson_hands_freed_memory_back_after_every_cell(monkeypatch):
     assert [name for name, _ in shell.events.registered] == ["post_run_cell"], "registered once, however often called"
     shell.events.registered[0][1](None)
     assert calls == [1]
+
+
+def test_a_one_epoch_history_says_why_it_is_one_point():
+    from lessons_lib.training import History
+
+    history = History()
+    history.log(loss=0.3, accuracy=0.9)
+    history.log(val_loss=0.2, val_accuracy=0.95)
+    fig = plot_history(history)
+    loss_ax, accuracy_ax = fig.axes
+    assert accuracy_ax.get_ylim() == (0, 1.02) and accuracy_ax.get_xlim() == (0.5, 1.5)
+    assert any("one epoch" in text.get_text() for text in accuracy_ax.texts)
+    history.log(loss=0.2, accuracy=0.95)
+    assert not any("one epoch" in text.get_text() for ax in plot_history(history).axes for text in ax.texts)

@@ -51,6 +51,8 @@ def test_binder_reads_the_same_environment_and_installs_the_package():
     assert "set -euo pipefail" in post_build
     assert "pip install --no-deps -e ." in post_build, "repo2docker does not install pyproject.toml when binder/ exists"
     assert "python -m lessons_lib.data" in post_build, "datasets are fetched at build time"
+    assert '"saveState"] = True' in post_build and "jupyterlab-manager:plugin" in post_build, (
+        "Binder saves widget state in the notebooks (00 says so)")
 
 
 def test_nbgrader_stays_out_of_the_learners_image():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -63,6 +64,29 @@ def test_solution_passes_and_placeholder_is_not_attempted(module_name, question)
 @pytest.mark.parametrize("module_name, question", ALL_LEAVES, ids=IDS)
 def test_at_least_two_known_mistakes_fail_with_their_message(module_name, question):
     question.assert_mistakes_fail(at_least=2)
+
+
+DECLARED_MISTAKES = [(name, leaf, code, fragment) for name, leaf in ALL_LEAVES for code, fragment in leaf.mistakes]
+
+
+@pytest.mark.parametrize("module_name, question, code, fragment", DECLARED_MISTAKES,
+                         ids=[f"{name}-{leaf.label}-{number}" for number, (name, leaf, _, _)
+                              in enumerate(DECLARED_MISTAKES)])
+def test_hint_after_a_declared_mistake_starts_from_that_mistake(module_name, question, code, fragment, capsys):
+    """06 q1 recognised a missing detach, then hint 1 spoke of logits: hint() after a recognised mistake is about it."""
+    namespace = question.solution_namespace()
+    exec(textwrap.dedent(code), namespace)
+    learner = type(question)(namespace, label=question.label)
+    outcome = learner.check()
+    assert outcome.names_a_mistake, f"{module_name} {question.label}: the check did not recognise the mistake {code!r}"
+    capsys.readouterr()
+    learner.hint()
+    header, first, *rest = capsys.readouterr().out.splitlines()
+    assert header.startswith("Hint on your last answer") and first.startswith("Your last answer:")
+    assert fragment.lower() in first.lower()
+    shown = "\n".join([first, *rest])
+    unrelated = [hint for hint in question.all_hints() if hint in shown and hint not in (outcome.message + (outcome.hint or ""))]
+    assert not unrelated, f"{module_name} {question.label}: after {code!r} hint() showed the general hint(s) {unrelated}"
 
 
 @pytest.mark.parametrize("module_name", LESSON_MODULES)
@@ -119,3 +143,13 @@ def test_function_questions_yield_args_and_expected_and_pass_their_hidden_cases(
                          ids=[i for (n, _), i in zip(ALL_LEAVES, IDS) if n <= "lesson05"])
 def test_lessons_00_to_05_give_several_hints(module_name, question):
     assert len(question.all_hints()) >= 2, f"{module_name} {question.label}: give `hints = (…, …)`, q.hint(2) goes further"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.name for nb in NOTEBOOKS])
+def test_the_blank_appears_only_in_answers(notebook):
+    """`from lessons_lib.exercises import ____, lesson01` put a blank where learners are told to fill blanks;
+    ``bind`` defines ``____`` in the notebook, so no import names it."""
+    code = [cell.source for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "code"]
+    imports = [line for source in code for line in source.splitlines()
+               if "____" in line and re.match(r"\s*(from\s+\S+\s+)?import\b", line)]
+    assert not imports, f"{notebook.name}: a blank outside an answer: {imports}"

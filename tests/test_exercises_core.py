@@ -65,7 +65,7 @@ def test_bind_puts_q1_q2_into_the_namespace_and_check_reads_it(capsys):
     namespace["q1"].hint()
     namespace["q1"].solution()
     out = capsys.readouterr().out
-    assert "q1: ✅ Correct" in out and "n · (f · k · k + 1)" in out and "n_params = 32 * (16 * 3 * 3 + 1)" in out
+    assert "q1: Correct" in out and "n · (f · k · k + 1)" in out and "n_params = 32 * (16 * 3 * 3 + 1)" in out
 
 
 def test_bind_needs_a_dict():
@@ -129,8 +129,11 @@ def test_hint_starts_from_the_mistake_the_last_check_saw(capsys):
     q.check()
     q.hint()
     out = capsys.readouterr().out
-    assert "Your last answer" in out and "forgot the biases" in out and "one" in out
-    namespace["n_layered"] = -1                       # a mistake with its own hint replaces hint 1
+    assert "Your last answer" in out and "forgot the biases" in out and "\none" not in out   # not the general hint 1
+    assert "q1.hint(1)` … `q1.hint(3)` give the general hints" in out and q.hints_used == 1
+    q.hint(2)                                         # a level asked for: the general hint, as always
+    assert "two" in capsys.readouterr().out
+    namespace["n_layered"] = -1                       # a mistake with its own hint: that hint, after the message
     q.check()
     q.hint()
     out = capsys.readouterr().out
@@ -229,3 +232,16 @@ def test_a_question_without_hints_or_mistakes_still_works(capsys):
     Bare().assert_check_passed()
     Bare().hint()
     assert "Hint 0/0" in capsys.readouterr().out
+
+
+def test_what_a_learner_reads_has_no_emoji():
+    """✅ ❌ 💡 ⚠️ rendered as empty boxes where the emoji font is missing: the library prints words instead."""
+    import re
+    from pathlib import Path
+
+    emoji = re.compile("[\u2600-\u27bf\ufe0f\U0001f000-\U0001ffff]")
+    package = Path(__file__).resolve().parents[1] / "lessons_lib"
+    found = {f"{path.relative_to(package)}:{number}": line.strip() for path in sorted(package.rglob("*.py"))
+             for number, line in enumerate(path.read_text().splitlines(), 1) if emoji.search(line)
+             and "tests/test_exercises_core.py" not in line}
+    assert not found, f"emoji in what learners read (use words or symbols every font has): {found}"

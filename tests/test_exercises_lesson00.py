@@ -13,7 +13,15 @@ def test_to_unit_range_must_return_an_array():
     ToUnitRange().assert_check_failed(lambda x: x.tolist(), "NumPy array")
 
 
-def test_dataset_source_compares_with_the_learners_own_dataset():
-    question = DatasetSource({"mnist": type("Loaded", (), {"source": "LESSONS_DATA_DIR"})()})
-    question.assert_check_passed("LESSONS_DATA_DIR")
-    question.assert_check_failed("sample", "came from 'LESSONS_DATA_DIR'")
+def test_dataset_source_must_be_read_from_the_dataset_and_the_message_does_not_give_it_away():
+    """A typed literal is right on one machine only; the wrong-answer messages never name `.source`."""
+    question = DatasetSource()
+    question.assert_check_passed(lambda dataset: dataset.source)
+    question.assert_check_failed(lambda dataset: "LESSONS_DATA_DIR", "typed")
+    for wrong in (lambda dataset: "sample", lambda dataset: dataset, lambda dataset: "internet"):
+        assert ".source" not in question.evaluate(wrong).message
+
+
+def test_the_whole_training_array_is_named_as_such():
+    question = PixelsPerImage({"mnist": {"x_train": np.zeros((5, 28, 28), np.uint8)}})
+    question.assert_check_failed(5 * 28 * 28, "all 5 training images")

@@ -118,3 +118,23 @@ def test_the_rules_see_a_violation():
     tree = ast.parse("from .audio import fsdd_features\nfrom .training import fit\nfrom lessons_lib import text")
     assert imported_units(tree, "lessons_lib.factorization") == {"audio", "training", "text"}
     assert topics({"audio", "training", "text"}) == {"audio", "text"}
+
+
+def test_the_readme_layout_names_every_module_once_on_its_side_of_the_rule():
+    """The README's Layout lists each lessons_lib module exactly once, the kernel ones under the kernel heading and the
+    topic ones under the topic heading (KERNEL above decides which is which)."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    layout = readme.split("## Layout", 1)[1].split("```")[1]
+    kernel_part, topic_part = layout.split("the topic modules", 1)
+    units = {unit for _, unit, _ in LIBRARY if not unit.startswith("exercises.")} | {"exercises"}
+
+    def entries(text: str, unit: str) -> int:
+        return len(re.findall(rf"(?<![\w./]){re.escape(unit)}(\.py|/)(?=\s|:|$)", text, re.M))
+
+    for unit in sorted(units):
+        kernel_count, topic_count = entries(kernel_part, unit), entries(topic_part, unit)
+        assert kernel_count + topic_count == 1, f"README's Layout names {unit} {kernel_count + topic_count} times"
+        side = "kernel" if unit in KERNEL else "topic"
+        assert (kernel_count if side == "kernel" else topic_count) == 1, f"README lists {unit} outside the {side} part"

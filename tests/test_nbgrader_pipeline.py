@@ -34,7 +34,7 @@ EAT_GB = 5              # what erin's cell tries to hold: more than the limit, b
 RIGHT = {
     ("lesson00", "q1"): "pixels_per_image = mnist['x_train'][0].size",
     ("lesson00", "q2"): "def to_unit_range(images):\n    return images.astype(np.float32) / 255.0",
-    ("lesson00", "q3"): "my_source = mnist.source",
+    ("lesson00", "q3"): "def source_of(dataset):\n    return dataset.source",
     ("lesson01", "q1"): "n_parameters = 64 * (32 * 3 * 3 + 1)",
     ("lesson01", "q2"): "def output_size(size, kernel, stride, padding):\n    return (size - kernel + 2 * padding) // stride + 1",
     ("lesson01", "q3"): "def keras_to_torch(kernel):\n    return kernel.permute(3, 2, 0, 1)",

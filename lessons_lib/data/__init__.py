@@ -98,7 +98,7 @@ def _from_cache(spec: DatasetSpec, report) -> tuple[dict, str]:
             verify_file(paths[remote.filename], md5=remote.md5, size=remote.size)
         return _decode_remote(spec, paths, f"cached {spec.name}"), str(folder)
     except ChecksumMismatch as problem:
-        report(f"⚠️ {problem}; removing the cached copy and fetching it again.")
+        report(f"Warning: {problem}; removing the cached copy and fetching it again.")
         shutil.rmtree(folder, ignore_errors=True)
         raise LookupError(f"the cached copy was corrupted ({problem}) and has been removed") from problem
 
@@ -113,7 +113,7 @@ def _from_data_dir(spec: DatasetSpec, report) -> tuple[dict, str]:
     try:
         check_hashes(stored, spec.data_dir_sha256, str(path))
     except ChecksumMismatch as problem:
-        report(f"⚠️ {problem}; not using it.")
+        report(f"Warning: {problem}; not using it.")
         raise LookupError(str(problem)) from problem
     if spec.decode_stored is None:
         return stored, str(path)
@@ -139,7 +139,7 @@ def _decoded_copy(spec: DatasetSpec, stored: dict, path: Path, report) -> dict:
             check_hashes(arrays, json.loads(sidecar.read_text()), str(decoded))
             return arrays
         except (ChecksumMismatch, ValueError) as problem:
-            report(f"⚠️ {problem}; decoding {path.name} again.")
+            report(f"Warning: {problem}; decoding {path.name} again.")
     arrays = spec.decode_stored(stored)
     decoded.parent.mkdir(parents=True, exist_ok=True)
     partial = decoded.with_name(f"{decoded.stem}.part{os.getpid()}.npz")

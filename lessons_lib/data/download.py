@@ -80,7 +80,7 @@ def download(url: str, destination: Path, md5: str | None = None, sha256: str | 
             verify_file(partial, md5=md5, sha256=sha256, size=size)
         except ChecksumMismatch as problem:
             partial.unlink(missing_ok=True)
-            report(f"⚠️ {url}: {problem}; discarded" + ("; fetching again" if attempt < attempts else ""))
+            report(f"Warning: {url}: {problem}; discarded" + ("; fetching again" if attempt < attempts else ""))
             last_problem = problem
             continue
         except (urllib.error.URLError, OSError, TimeoutError) as problem:

@@ -76,7 +76,8 @@ class Outcome:
         """Already printed by ``check()``: show nothing more as a cell's result."""
 
     def __str__(self) -> str:
-        icon = {"correct": "✅ Correct", "incorrect": "❌ Not yet", "not attempted": "✏️ Not attempted"}[self.status]
+        # words, not emoji: ✅ ❌ 💡 render as empty boxes where the emoji font is missing (tests/test_exercises_core.py)
+        icon = {"correct": "Correct", "incorrect": "Not yet", "not attempted": "Not attempted"}[self.status]
         return f"{icon}: {self.message}" if self.message else icon
 
 
@@ -181,31 +182,33 @@ class Question:
         return tuple(self.hints) or ((self.hint_text,) if self.hint_text else ())
 
     def hint(self, level: int | None = None) -> None:
-        """Print a hint. ``hint()`` starts from the mistake the last check saw; ``hint(2)``, ``hint(3)`` go further."""
+        """Print a hint. After a check that recognised a mistake, ``hint()`` is about that mistake alone (its message
+        and the check's own hint for it); otherwise, and with a level (``hint(1)``, ``hint(2)``, …), the question's
+        general hints, each going further than the one before."""
         hints = self.all_hints()
         if level is not None and (isinstance(level, bool) or not isinstance(level, numbers.Integral)):
             raise TypeError(f"{self.label}.hint(level): level should be a whole number 1 … {len(hints)}, got {level!r}")
-        lines, specific = [], False
         outcome = self.last_outcome
-        if level is None:
-            level = 1
-            if outcome is not None and outcome.names_a_mistake:
-                lines.append(f"Your last answer: {outcome.message}")
-                if outcome.hint:
-                    lines.append(outcome.hint)
-                    specific = True
-        level = int(level)
+        if level is None and outcome is not None and outcome.names_a_mistake:
+            lines = [f"Your last answer: {outcome.message}"] + ([outcome.hint] if outcome.hint else [])
+            general = (f" — `{self.label}.hint(1)`{f' … `{self.label}.hint({len(hints)})`' if len(hints) > 1 else ''}"
+                       f" give the general hint{'s' if len(hints) > 1 else ''}." if hints else "")
+            self.hints_used = max(self.hints_used, 1)
+            print(f"Hint on your last answer ({self.label}){general}\n" + "\n".join(lines))
+            return
+        level = 1 if level is None else int(level)
+        lines = []
         if level < 1:
             raise ValueError(f"{self.label}.hint(level): hints are numbered from 1, got {level}")
         if level > len(hints):
             lines.append(f"({self.label} has {len(hints)} hint{'s' if len(hints) != 1 else ''}; "
                          f"here is the last. `{self.label}.solution()` shows an answer.)")
             level = len(hints)
-        if hints and not specific:
+        if hints:
             lines.append(hints[level - 1])
         self.hints_used = max(self.hints_used, level)
         more = f" — `{self.label}.hint({level + 1})` goes further." if level < len(hints) else ""
-        print(f"💡 Hint {level}/{len(hints)} ({self.label}){more}\n" + "\n".join(lines))
+        print(f"Hint {level}/{len(hints)} ({self.label}){more}\n" + "\n".join(lines))
 
     def solution(self) -> None:
         if os.environ.get("LESSONS_HIDE_SOLUTIONS", "") not in ("", "0"):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import FunctionQuestion, Incorrect, NumberQuestion, Question, make_binder, make_progress
+from .core import FunctionQuestion, NumberQuestion, make_binder, make_progress
 
 
 class PixelsPerImage(NumberQuestion):
@@ -19,7 +19,7 @@ class PixelsPerImage(NumberQuestion):
     mistakes = (
         ("pixels_per_image = mnist['x_train'][0].shape[0]", "one side"),
         ("pixels_per_image = sum(mnist['x_train'][0].shape)", "multiply"),
-        ("pixels_per_image = mnist['x_train'].size", "not the right pixel count"),
+        ("pixels_per_image = mnist['x_train'].size", "every pixel of all 3 training images"),
     )
 
     def solution_namespace(self):
@@ -31,7 +31,12 @@ class PixelsPerImage(NumberQuestion):
         return 28 * 28
 
     def wrong_answer_hints(self):
-        return {28: "that is one side; an image has 28 rows of 28 pixels.", 56: "add? no — multiply height by width."}
+        hints = {28: "that is one side; an image has 28 rows of 28 pixels.", 56: "add? no — multiply height by width."}
+        images = self._namespace.get("mnist", {}).get("x_train") if isinstance(self._namespace.get("mnist"), dict) else None
+        if images is not None and images.ndim == 3 and images.size != 28 * 28:
+            hints[images.size] = (f"that counts every pixel of all {len(images):,} training images; "
+                                  "the question asks about one image, `mnist['x_train'][0]`.")
+        return hints
 
 
 class ToUnitRange(FunctionQuestion):
@@ -72,34 +77,62 @@ class ToUnitRange(FunctionQuestion):
         return f"to_unit_range([[0, 51, 255]]) gave {got.tolist()}, expected [[0.0, 0.2, 1.0]]"
 
 
-class DatasetSource(Question):
-    """Where did your MNIST come from?"""
+class _LoadedDataset:
+    """A stand-in for what ``load_dataset`` returns, with only the attribute the question is about."""
 
-    var = "my_source"
-    prompt = "Set `my_source` to the source `load_dataset` reported for MNIST (read it from `mnist.source`)."
-    hints = ("The line printed by load_dataset says 'from …'.",
-             "The same word is stored on the dataset: `mnist.source`.")
-    solution_code = "my_source = mnist.source"
+    def __init__(self, source: str):
+        self.source = source
+
+    def __repr__(self) -> str:
+        return f"<a dataset loaded from {self.source!r}>"
+
+
+class DatasetSource(FunctionQuestion):
+    """Where did a dataset come from? Read it from the dataset, never type it."""
+
+    var = "source_of"
+    prompt = ("Write `source_of(dataset)` that returns the source `load_dataset` reported for a dataset it loaded "
+              "('cache', 'LESSONS_DATA_DIR', 'download' or 'sample'), read from the dataset itself: on another "
+              "machine the same call comes from another source.")
+    hints = ("The line printed by load_dataset says 'from …'; the dataset it returns keeps that word.",
+             "Look at what the loaded dataset offers besides its arrays: `mnist.` then Tab in JupyterLab lists it.")
+    solution_code = """
+    def source_of(dataset):
+        return dataset.source
+    """
     sources = ("cache", "LESSONS_DATA_DIR", "download", "sample")
-    needs = ("mnist",)
     mistakes = (
-        ("my_source = 'internet'", "not one of the sources"),
-        ("my_source = mnist", "not one of the sources"),
-        ("my_source = 'cache'", "came from 'sample'"),
+        ("source_of = lambda dataset: 'sample'", "typed"),
+        ("source_of = lambda dataset: dataset", "the dataset itself"),
+        ("source_of = lambda dataset: 'internet'", "not one of the sources"),
     )
 
-    def solution_namespace(self):
-        namespace = super().solution_namespace()
-        namespace["mnist"] = type("Loaded", (), {"source": "sample"})()
-        return namespace
-
     def check_answer(self, value):
-        if not isinstance(value, str) or value not in self.sources:
-            raise Incorrect(f"{value!r} is not one of the sources: {', '.join(self.sources)}")
-        loaded = self._namespace.get("mnist")
-        actual = getattr(loaded, "source", None)
-        if actual is not None and value != actual:
-            raise Incorrect(f"your MNIST came from {actual!r}, not {value!r}")
+        self._function = value             # diagnose() calls it on the other sources too
+        super().check_answer(value)
+
+    def cases(self):
+        for source in self.sources:
+            yield (_LoadedDataset(source),), source
+
+    def describe_call(self, args):
+        return f"source_of({args[0]!r})"
+
+    def diagnose(self, args, got, expected):
+        if got is args[0] or isinstance(got, _LoadedDataset):
+            return "source_of returned the dataset itself: return the word naming where it came from (a str)"
+        if not isinstance(got, str) or got not in self.sources:
+            return f"{got!r} is not one of the sources: {', '.join(self.sources)}"
+        if all(self._call(source) == got for source in self.sources):
+            return (f"source_of returns {got!r} whatever dataset it is given: that is a typed answer, true on one "
+                    "machine only; read the source from the dataset it receives instead")
+        return None
+
+    def _call(self, source: str):
+        try:
+            return self._function(_LoadedDataset(source))
+        except Exception:   # the learner's function failing on another input: not this diagnosis
+            return None
 
 
 QUESTIONS = [PixelsPerImage, ToUnitRange, DatasetSource]
