@@ -78,14 +78,18 @@ _lock = threading.Lock()
 
 
 # ------------------------------------------------------------------------------------------------ the notebook side
+def calls_a_check(line: str) -> bool:
+    """True for a source line that calls a quality check (not a comment or an import)."""
+    return any(call in line for call in CHECK_CALLS) and not line.strip().startswith(("#", "from ", "import "))
+
+
 def check_lines(path: Path) -> list[str]:
     """The stripped source lines of a notebook that call a quality check: what the stored spread was measured for."""
     import nbformat
 
     notebook = nbformat.read(path, as_version=4)
     return [line.strip() for cell in notebook.cells if cell.cell_type == "code"
-            for line in cell.source.splitlines() if any(call in line for call in CHECK_CALLS)
-            and not line.strip().startswith(("#", "from ", "import "))]
+            for line in cell.source.splitlines() if calls_a_check(line)]
 
 
 def last_check_cell(path: Path) -> int:
@@ -93,9 +97,8 @@ def last_check_cell(path: Path) -> int:
     import nbformat
 
     notebook = nbformat.read(path, as_version=4)
-    cells = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"
-             and any(call in line for line in cell.source.splitlines() if not line.strip().startswith(("#", "from "))
-                     for call in CHECK_CALLS)]
+    cells = [i for i, cell in enumerate(notebook.cells)
+             if cell.cell_type == "code" and any(calls_a_check(line) for line in cell.source.splitlines())]
     if not cells:
         raise SystemExit(f"{path.name} has no quality check (at_least/at_most): nothing to measure")
     return cells[-1]
