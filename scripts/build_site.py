@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import base64
 import copy
+import html
 import importlib.util
 import io
 import re
@@ -89,7 +90,7 @@ def read_lessons(readme: str) -> list[Lesson]:
         lesson_id, notebook_link, question, *_, links = _cells(row)
         title, notebook = re.fullmatch(r"\[(.+)\]\(notebooks/(.+\.ipynb)\)", notebook_link).groups()
         binder, colab = (re.search(rf"\]\((https://{host}[^)]+)\)", links).group(1)
-                         for host in (r"mybinder\.org/v2", r"colab\.research\.google\.com"))
+                         for host in (r"mybinder\.org/v2/gh/", r"colab\.research\.google\.com/github/"))
         lessons.append(Lesson(lesson_id, title, notebook, question, binder, colab))
     return lessons
 
@@ -237,9 +238,10 @@ def widget_snapshot(model: dict, models: dict) -> list[dict]:
         return [_html(state["value"])]
     if name == "ImageModel" and _buffer(model, "value"):
         return [_picture(base64.b64encode(_buffer(model, "value")).decode())]
-    if "pixels" in state:
+    fields = set(state) | {buffer["path"][0] for buffer in model.get("buffers", [])}
+    if {"pixels", "resolution"} <= fields:            # lessons_lib.widgets.DrawingPad
         return drawing_pad_picture(model)
-    if "layers" in state:
+    if {"layers", "data"} <= fields:                  # lessons_lib.widgets.FeatureMapStrips
         return feature_map_strips_picture(model)
     return []
 
@@ -249,9 +251,9 @@ def progress_bar_line(model: dict, models: dict) -> str | None:
     children = _children(model, models)
     if not any(child["model_name"] == "FloatProgressModel" for child in children):
         return None
-    texts = [re.sub(r"<[^>]+>|&nbsp;", " ", child["state"].get("value", "")).strip()
+    texts = [html.unescape(re.sub(r"<[^>]+>", "", child["state"].get("value", ""))).strip()
              for child in children if child["model_name"] == "HTMLModel"]
-    return " ".join(text for text in texts if text)
+    return " ".join(" ".join(texts).split())        # tqdm pads with figure spaces
 
 
 def widget_note(cell_source: str, binder_url: str) -> dict:
@@ -358,10 +360,14 @@ def write_source(lessons: list[Lesson], executed: Path, mode: str) -> None:
 
 
 def sphinx_build(output: Path, jobs: str = "auto") -> None:
-    shutil.rmtree(output, ignore_errors=True)
+    """sphinx-build build/site_src into ``output``, failing on any warning. It builds in build/sphinx (MyST-NB writes
+    its ``jupyter_execute`` folder next to Sphinx's output folder), then moves the HTML to ``output``."""
+    work = ROOT / "build" / "sphinx"
+    shutil.rmtree(work, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", jobs, "-W", "--keep-going",
-                    str(SOURCE), str(output)], check=True)
-    shutil.rmtree(output / ".doctrees", ignore_errors=True)
+                    "-d", str(work / "doctrees"), str(SOURCE), str(work / "html")], check=True)
+    shutil.rmtree(output, ignore_errors=True)
+    shutil.move(work / "html", output)
 
 
 def folder_megabytes(folder: Path) -> float:
