@@ -267,7 +267,8 @@ def widget_note(cell_source: str, binder_url: str) -> dict:
 
 def static_widget_outputs(nb, binder_url: str):
     """A copy of the executed notebook ``nb`` whose widget outputs are static: progress bars become their last line,
-    other widgets a picture of their state and a note (``widget_note``); no output needs a kernel any more."""
+    other widgets a picture of their state and a note (``widget_note``); no output needs a kernel any more. Streams
+    that print only blank lines are dropped."""
     import nbformat
 
     nb = copy.deepcopy(nb)
@@ -278,6 +279,8 @@ def static_widget_outputs(nb, binder_url: str):
         outputs = []
         for output in cell.get("outputs", []):
             view = output.get("data", {}).get(WIDGET_VIEW)
+            if output.get("output_type") == "stream" and not output.get("text", "").strip():
+                continue                                # a bare newline (Keras's progress) would be an empty box
             if view is None:
                 outputs.append(output)
                 continue

@@ -112,7 +112,8 @@ def notebook_with_widgets() -> nbformat.NotebookNode:
     }
     cells = [nbformat.v4.new_code_cell("conv_explorer(size=7)", outputs=[widget_output("explorer")]),
              nbformat.v4.new_code_cell("fit(model)", outputs=[widget_output("bar", "training:   0%|"),
-                                                               nbformat.v4.new_output("stream", text="done\n")]),
+                                                               nbformat.v4.new_output("stream", text="done\n"),
+                                                               nbformat.v4.new_output("stream", text="\n")]),
              nbformat.v4.new_code_cell("pad = DrawingPad()\npad", outputs=[widget_output("pad")]),
              nbformat.v4.new_code_cell("something_else()", outputs=[widget_output("gone")])]
     nb = nbformat.v4.new_notebook(cells=cells)

@@ -140,7 +140,7 @@ def lesson_link_problems(facts: dict, lesson) -> list[str]:
     """A lesson page shows its question and links to Binder, Colab and its notebook to download."""
     hrefs = [link["href"] for link in facts["links"]]
     problems = []
-    if lesson.question not in facts["question"]:
+    if lesson.question.replace("'", "’") not in facts["question"].replace("'", "’"):    # MyST's smart quotes
         problems.append(f"the lesson's question is not under its title: {lesson.question!r}")
     if lesson.binder_url not in hrefs:
         problems.append(f"no Binder link ({lesson.binder_url})")
