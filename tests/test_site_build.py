@@ -172,3 +172,35 @@ def test_the_committed_sphinx_configuration_serves_mathjax_itself_and_executes_n
     assert 'nb_execution_mode = "off"' in conf
     assert 'mathjax_path = "mathjax/tex-mml-chtml.js"' in conf and "http" not in conf.split("mathjax_path")[1][:40]
     assert "tex-mml-chtml.js" in site.MATHJAX_FILES
+
+
+# --------------------------------------------------------------------------- the browser check's judgement
+def load_site_check():
+    spec = importlib.util.spec_from_file_location("check_site", ROOT / "tests" / "site" / "check_site.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def page_facts(**changes) -> dict:
+    lesson = LESSONS[1]
+    links = [{"href": lesson.binder_url, "text": "Run it on Binder", "download": False},
+             {"href": lesson.colab_url, "text": "Open it in Colab", "download": False},
+             {"href": f"http://127.0.0.1:1/_downloads/abc/{lesson.notebook}", "text": "Download", "download": True}]
+    facts = {"brokenImages": [], "unrenderedMath": [], "prose": "the size ⌊(W − K + 2P)/S⌋ + 1", "text": "fine",
+             "links": links, "widgets": 0, "emptyOutputs": 0, "question": lesson.question.replace("'", "’")}
+    return dict(facts, **changes)
+
+
+def test_the_site_check_passes_a_good_lesson_page_and_names_each_problem_of_a_bad_one():
+    check, lesson = load_site_check(), LESSONS[1]
+    assert check.page_problems(page_facts(), [], "http://site.invalid/") == []
+    assert check.lesson_link_problems(page_facts(), lesson) == []
+    bad = page_facts(brokenImages=["_images/a.png"], unrenderedMath=["\\(x\\)"], prose="costs $x + 1$ here",
+                     text="Traceback (most recent call last)", widgets=1, emptyOutputs=2, links=[], question="")
+    problems = check.page_problems(bad, ["console: boom"], "http://site.invalid/")
+    for words in ["console: boom", "image did not load", "math not rendered", "raw math", "Traceback",
+                  "live widget", "2 empty output"]:
+        assert any(words in problem for problem in problems), words
+    assert len(check.lesson_link_problems(bad, lesson)) == 4     # question, Binder, Colab, download
