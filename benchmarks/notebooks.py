@@ -18,7 +18,8 @@ Options: --mode quick|full|both, --lessons NN ... (a subset), --enforce time,mem
 CI enforces memory only: its machines are noisy), --hard-timeout-factor 3 (a notebook taking longer than that many
 times its time budget, judged as below, is stopped and fails), --output PATH (default benchmarks/results/notebooks.json; results of
 lessons and modes that were not run are kept; the Markdown table goes next to it, .md), --no-save, --save-executed DIR
-(the executed notebooks, outputs included, to read), --jobs 2 (two notebooks at once, one PyTorch thread each: CI's
+(the executed notebooks, outputs and widget state included, as DIR/NAME.MODE.ipynb, written atomically: what
+``scripts/build_site.py`` builds the website from; .ci/run keeps its full-mode copies in build/executed), --jobs 2 (two notebooks at once, one PyTorch thread each: CI's
 throughput; wall times then include the other notebook, so measure with the default 1), --enforce-spread (each
 lesson's quality bars held to their measured spread, benchmarks/quality_spread.py, where one is stored),
 --foreign-isa LESSON:ISA|auto (one more run under another CPU's instruction set, e.g. 06:sse41; CI: auto). Wall times on a busy machine are pessimistic: each run also
@@ -318,9 +319,9 @@ def run_notebook(path: Path, mode: str, *, hard_timeout: float | None = None, en
         if status == "ok":
             status, error = "error", f"{type(exc).__name__}: {exc}"
     wall = time.perf_counter() - started
-    if save_executed:   # the executed notebook, outputs included, to look at
-        save_executed.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, save_executed / f"{path.stem}.{mode}.ipynb")
+    if save_executed:   # the executed notebook, outputs and widget state included (the website is built from it)
+        client.set_widgets_metadata()
+        write_atomically(nb, save_executed / executed_name(path, mode))
     cells = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
@@ -395,6 +396,22 @@ def rotating_foreign_run(commits: int, mode: str = "full") -> tuple[str, str]:
         raise SystemExit(f"no lesson has a measured spread in {mode} mode (benchmarks/quality_spread.py)")
     foreign = [name for name in ISAS if name != "native"]
     return lessons[commits % len(lessons)], foreign[(commits // len(lessons)) % len(foreign)]
+
+
+def executed_name(path: Path, mode: str) -> str:
+    """'01_filter_depth.full.ipynb': the name of a notebook's executed copy in a ``--save-executed`` folder."""
+    return f"{path.stem}.{mode}.ipynb"
+
+
+def write_atomically(nb, target: Path) -> None:
+    """Write notebook ``nb`` to ``target`` through a temporary file and a rename: a reader (the website's build)
+    never sees half a notebook, and an interrupted run leaves the previous copy."""
+    import nbformat
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    nbformat.write(nb, partial)
+    os.replace(partial, target)
 
 
 # -------------------------------------------------------------------------------------------------- the device
