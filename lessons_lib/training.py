@@ -258,6 +258,11 @@ class TimeEstimate:
     def seconds(self) -> float:
         return self.seconds_per_step * self.steps
 
+    def __add__(self, other: "TimeEstimate") -> "TimeEstimate":
+        """Two runs one after the other (e.g. two models of different speeds): their steps, the mean time per step."""
+        steps = self.steps + other.steps
+        return TimeEstimate(seconds_per_step=(self.seconds + other.seconds) / steps, steps=steps)
+
     def __str__(self) -> str:
         seconds = self.seconds
         total = (f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s" if seconds < 120

@@ -147,6 +147,9 @@ def test_estimate_time_is_measured_time_per_step_times_steps(monkeypatch):
     assert str(estimate) == "about 30 s on this machine (measured: 25.0 ms per step)"
     assert str(training.TimeEstimate(0.5, 600)) == "about 5 min on this machine (measured: 500.0 ms per step)"
     assert str(training.TimeEstimate(0.0012, 100)).startswith("about 0.1 s on this machine")
+    both = training.TimeEstimate(0.010, 100) + training.TimeEstimate(0.030, 100)   # 1 s, then 3 s
+    assert both.steps == 200 and both.seconds == pytest.approx(4.0) and both.seconds_per_step == pytest.approx(0.02)
+    assert sum([training.TimeEstimate(0.01, 10)] * 3, training.TimeEstimate(0.0, 0)).seconds == pytest.approx(0.3)
     with pytest.raises(ValueError, match="steps"):
         training.estimate_time(fake_step, steps=0)
 
