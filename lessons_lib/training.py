@@ -4,9 +4,12 @@ learning curves, in-memory loaders, a one-cycle optimiser and per-channel standa
 Introduced in notebook 01 (filters have depth); every later lesson trains with it. ``OneCycleAdamW`` and
 ``standardize`` were introduced in notebook 03 (log-mel convolutions). ``channels_last`` (a faster memory order for
 convolutions on CPU, used inside ``fit``, ``evaluate`` and ``predict``) was added for lesson 07's training loop.
+``estimate_time`` and ``training_step`` (the time a lesson announces before it trains, measured on this machine) were
+added with notebook 06 (GANs).
 """
 from __future__ import annotations
 
+import copy
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -240,3 +243,96 @@ class OneCycleAdamW(torch.optim.AdamW):
         if self.schedule.last_epoch + 1 < self.total_steps:
             self.schedule.step()
         return loss
+
+
+# ------------------------------------------------------------------------------------ how long will it take?
+@dataclass
+class TimeEstimate:
+    """``steps`` steps at ``seconds_per_step`` (measured on this machine by ``estimate_time``). ``str()`` reads
+    "about 42 s on this machine (measured: 21.0 ms per step)". Introduced in notebook 06 (GANs)."""
+
+    seconds_per_step: float
+    steps: int
+
+    @property
+    def seconds(self) -> float:
+        return self.seconds_per_step * self.steps
+
+    def __add__(self, other: "TimeEstimate") -> "TimeEstimate":
+        """Two runs one after the other (e.g. two models of different speeds): their steps, the mean time per step."""
+        steps = self.steps + other.steps
+        return TimeEstimate(seconds_per_step=(self.seconds + other.seconds) / steps, steps=steps)
+
+    def __str__(self) -> str:
+        seconds = self.seconds
+        total = (f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s" if seconds < 120
+                 else f"{seconds / 60:.0f} min")
+        return f"about {total} on this machine (measured: {1000 * self.seconds_per_step:.1f} ms per step)"
+
+
+@contextmanager
+def _random_state_kept():
+    """Inside the block the random generators (PyTorch's on the CPU and every GPU, NumPy's, Python's) may be used;
+    after it they are back where they were, so a measurement does not change what a seeded lesson computes."""
+    import random
+
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=devices):
+        try:
+            yield
+        finally:
+            np.random.set_state(numpy_state)
+            random.setstate(python_state)
+
+
+def estimate_time(step: Callable[[], object], steps: int, repeats: int = 2, warmup: int = 1) -> TimeEstimate:
+    """How long ``steps`` calls of ``step()`` take here: ``warmup`` calls (first-call costs: memory, kernel choice),
+    then ``repeats`` timed calls; their mean time per call × ``steps``. The random generators are left as they were
+    (``step`` may draw from them), so the lesson computes the same numbers whether or not it measured first. Let
+    ``step`` work on a throwaway copy of the model (``training_step`` makes one), not on the model to be trained.
+
+    ``print("training:", estimate_time(training_step(model, x[:64], y[:64]), steps=epochs * len(loader)))`` prints
+    "training: about 42 s on this machine (measured: 21.0 ms per step)". Introduced in notebook 06 (GANs), used by
+    notebooks 03b and 08 as well: the time a lesson announces is measured, not a constant.
+    """
+    steps = positive_int("steps", steps)
+    repeats = positive_int("repeats", repeats)
+    if warmup < 0:
+        raise ValueError(f"warmup must be 0 or more, got {warmup}")
+    synchronize = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
+    with _random_state_kept():
+        for _ in range(warmup):
+            step()
+        synchronize()
+        start = time.perf_counter()
+        for _ in range(repeats):
+            step()
+        synchronize()
+        elapsed = time.perf_counter() - start
+    return TimeEstimate(seconds_per_step=elapsed / repeats, steps=steps)
+
+
+def training_step(model: nn.Module, x, y, lr: float = 1e-3, loss_fn: Callable | None = None,
+                  device=None) -> Callable[[], None]:
+    """One step of ``fit``'s kind (Adam, forward, loss, backward, update, conv kernels channels-last on the CPU) on
+    the batch ``(x, y)``, for ``estimate_time``: each call trains a private copy of ``model`` (made at the first
+    call), so ``model`` itself is never changed. Introduced in notebook 06 (GANs), with ``estimate_time``.
+    """
+    device = torch.device(device) if device is not None else get_device()
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    state = {}
+
+    def step() -> None:
+        if not state:
+            probe = copy.deepcopy(model).to(device).train()
+            if _on_cpu(probe):
+                probe.to(memory_format=torch.channels_last)
+            state.update(model=probe, optimizer=torch.optim.Adam(probe.parameters(), lr=lr),
+                         x=torch.as_tensor(x).float().to(device), y=torch.as_tensor(y).long().to(device))
+        probe, optimizer = state["model"], state["optimizer"]
+        optimizer.zero_grad(set_to_none=True)
+        loss_fn(probe(state["x"]), state["y"]).backward()
+        optimizer.step()
+
+    return step

@@ -47,10 +47,33 @@ def test_inspector_before_and_after_a_drawing():
     assert float(panel["sum"]) == pytest.approx(float(panel["value"]), abs=1e-5)
     assert unit.connected.tolist() == [False, False, False, True, True, True]
     assert inspector.strips.highlight["input"] == [6, 20, 8, 22]
+    assert inspector.strips.panel == inspector.arithmetic.value              # shown by the strips, under relu2
+    assert inspector.arithmetic not in inspector.widget.children
+    assert inspector.strips.dimmed == {"pool1": [0, 1, 2]}                   # cut off by the C3 table
+    table = lenet5_c3_table()
+    for channel in (0, 6, 15):
+        inspector.select("conv2", channel, 2, 2)
+        assert inspector.strips.dimmed.get("pool1", []) == [int(c) for c in np.flatnonzero(np.asarray(table[channel]) == 0)]
+    inspector.select("fc1", 7)
+    assert inspector.strips.dimmed == {}
+    fc3 = inspector.strips.layers[-1]
+    assert fc3["name"] == "fc3" and fc3["labels"] == [str(d) for d in range(10)]
+    assert all("labels" not in layer for layer in inspector.strips.layers[:-1])
+    inspector.select("relu2", 3, 4, 5)
     inspector.chooser.value = "full"                          # the fully connected conv2, same unit
-    assert inspector.unit.connected.all()
+    assert inspector.unit.connected.all() and inspector.strips.dimmed == {}
     inspector.pad.clear()
     assert "nothing drawn yet" in inspector.predictions.value and "nothing drawn yet" in inspector.arithmetic.value
+
+
+def test_class_names_label_the_output_units():
+    torch.manual_seed(0)
+    inspector = LayerInspector(lenet(num_classes=3), class_names=["cat", "dog", "bird"])
+    inspector.pad.set_image(digit())
+    assert inspector.strips.layers[-1]["labels"] == ["cat", "dog", "bird"]
+    no_labels = LayerInspector(lenet(num_classes=3))                          # not ten units, no names given
+    no_labels.pad.set_image(digit())
+    assert "labels" not in no_labels.strips.layers[-1]
 
 
 def test_inspector_rejects_an_unsupported_model():

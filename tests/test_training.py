@@ -127,3 +127,69 @@ def test_fit_trains_in_channels_last_and_hands_back_default_order_weights_an_opt
     training.fit(net, training.make_loader(x, y, batch_size=16), epochs=1, optimizer=optimizer, device="cpu",
                  progress=False)                   # the optimizer's state survives a second call
     assert training.evaluate(net, training.make_loader(x, y, batch_size=32))["accuracy"] > 0.25
+
+
+# ------------------------------------------------------------------------------ estimate_time, training_step
+def test_estimate_time_is_measured_time_per_step_times_steps(monkeypatch):
+    from lessons_lib import training
+
+    clock = {"now": 100.0, "calls": 0}
+    monkeypatch.setattr(training.time, "perf_counter", lambda: clock["now"])
+
+    def fake_step():                     # a "step" that takes 25 ms on the fake clock, 40 ms the first time
+        clock["now"] += 0.040 if clock["calls"] == 0 else 0.025
+        clock["calls"] += 1
+
+    estimate = training.estimate_time(fake_step, steps=1200, repeats=3, warmup=1)
+    assert clock["calls"] == 4                                     # one warm-up call, three timed ones
+    assert estimate.seconds_per_step == pytest.approx(0.025)
+    assert estimate.seconds == pytest.approx(30.0)
+    assert str(estimate) == "about 30 s on this machine (measured: 25.0 ms per step)"
+    assert str(training.TimeEstimate(0.5, 600)) == "about 5 min on this machine (measured: 500.0 ms per step)"
+    assert str(training.TimeEstimate(0.0012, 100)).startswith("about 0.1 s on this machine")
+    both = training.TimeEstimate(0.010, 100) + training.TimeEstimate(0.030, 100)   # 1 s, then 3 s
+    assert both.steps == 200 and both.seconds == pytest.approx(4.0) and both.seconds_per_step == pytest.approx(0.02)
+    assert sum([training.TimeEstimate(0.01, 10)] * 3, training.TimeEstimate(0.0, 0)).seconds == pytest.approx(0.3)
+    with pytest.raises(ValueError, match="steps"):
+        training.estimate_time(fake_step, steps=0)
+
+
+def test_estimate_time_with_a_real_clock():
+    import time as real_time
+
+    from lessons_lib.training import estimate_time
+
+    estimate = estimate_time(lambda: real_time.sleep(0.01), steps=50)
+    assert 0.009 <= estimate.seconds_per_step < 0.2 and estimate.seconds == pytest.approx(50 * estimate.seconds_per_step)
+
+
+def test_estimate_time_leaves_the_random_generators_as_they_were():
+    import random
+
+    from lessons_lib.training import estimate_time
+
+    def draws():
+        return torch.rand(3).tolist(), np.random.rand(3).tolist(), [random.random() for _ in range(3)]
+
+    def greedy_step():                   # a step that draws from every generator
+        torch.randn(100), np.random.randn(100), random.random()
+
+    torch.manual_seed(5), np.random.seed(5), random.seed(5)
+    expected = draws()
+    torch.manual_seed(5), np.random.seed(5), random.seed(5)
+    estimate_time(greedy_step, steps=10)
+    assert draws() == expected
+
+
+def test_training_step_trains_a_copy_and_never_the_model():
+    from lessons_lib.training import estimate_time, training_step
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3))
+    before = [p.detach().clone() for p in model.parameters()]
+    x, y = torch.randn(16, 1, 8, 8), torch.randint(0, 3, (16,))
+    step = training_step(model, x, y, lr=1e-2, device="cpu")
+    estimate = estimate_time(step, steps=100)
+    assert estimate.seconds_per_step > 0
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))   # the model is untouched
+    assert model[0].weight.is_contiguous()

@@ -4,13 +4,17 @@ and see its receptive field in every earlier layer and the arithmetic that makes
 A thin widget over ``lessons_lib.inspection`` (which does all the computing, and is tested without a browser):
 ``FeatureMapStrips`` is an anywidget that paints the maps (one strip per layer, one canvas per channel, one
 colour scale per layer with a colour bar) and reports clicks; ``LayerInspector`` wires a ``DrawingPad``, the
-strips, a preview, the predictions and the arithmetic panel together. ``draw_unit`` and
+strips, a preview and the predictions together; the arithmetic panel is painted by the strips right under the
+row of the clicked unit's layer (so it is in view next to what was clicked, not at the top of a tall widget). ``draw_unit`` and
 ``draw_receptive_field`` are the same pictures as plain matplotlib figures for a notebook.
 
 DOM (kept stable for the real-browser test): ``.lbl-preview`` (the centred 28×28 input), ``.lbl-predictions``
 (text such as "1: 97.3 % · 7: 1.2 % · 4: 0.5 %", or "nothing drawn yet"), ``.lbl-fmap`` canvases with
 ``data-layer`` and ``data-channel`` (for a vector layer one canvas with ``data-channel="units"``, a click
-picks a unit), ``.lbl-arithmetic`` with ``data-sum`` and ``data-value``.
+picks a unit), ``.lbl-arithmetic`` with ``data-sum`` and ``data-value`` (inside ``.lbl-panel-slot``, after the
+``.lbl-strip[data-layer]`` row of the clicked layer; at the top of the strips before any click), ``.lbl-fmap-off``
+on the maps a connection table cuts off from the clicked unit (greyed out), ``.lbl-unit-label`` under the output
+layer's units (its class names, 0…9 for MNIST), ``.lbl-range`` the colour bar's range (one line).
 
 Introduced in notebook 08 (inside a CNN).
 """
@@ -39,18 +43,28 @@ _HIDDEN = (nn.Flatten, nn.Dropout, nn.Dropout2d, nn.Identity)
 _STRIPS_ESM = r"""
 function render({ model, el }) {
   el.classList.add("lbl-fmaps");
+  let scrollPanel = false;   // a click in this view: show its answer (the panel) without the learner scrolling
+  function panelNode() {
+    const box = document.createElement("div"); box.className = "lbl-panel-slot";
+    box.innerHTML = model.get("panel") || ""; return box;
+  }
   function paint() {
     el.replaceChildren();
     const layers = model.get("layers"), view = model.get("data"), lut = model.get("colormap");
-    const marks = model.get("highlight") || {}, sel = model.get("selected") || {};
+    const marks = model.get("highlight") || {}, sel = model.get("selected") || {}, off = model.get("dimmed") || {};
+    const panelAfter = layers.some((L) => L.name === sel.layer) ? sel.layer : null;
+    if (panelAfter === null) el.append(panelNode());
     for (const L of layers) {
-      const row = document.createElement("div"); row.className = "lbl-strip";
+      const row = document.createElement("div"); row.className = "lbl-strip"; row.dataset.layer = L.name;
       const label = document.createElement("div"); label.className = "lbl-strip-label";
       label.textContent = L.label; row.append(label);
       const maps = L.kind === "units" ? [["units", 0]] : Array.from({ length: L.channels }, (_, c) => [String(c), c]);
+      const dimmed = new Set(off[L.name] || []);
       for (const [name, c] of maps) {
         const cv = document.createElement("canvas"); cv.className = "lbl-fmap";
-        cv.dataset.layer = L.name; cv.dataset.channel = name; cv.title = `${L.name} ${L.kind === "units" ? "units" : "map " + c}`;
+        if (L.kind !== "units" && dimmed.has(c)) { cv.classList.add("lbl-fmap-off"); cv.title = `${L.name} map ${c}: not connected to the clicked unit`; }
+        else cv.title = `${L.name} ${L.kind === "units" ? "units" : "map " + c}`;
+        cv.dataset.layer = L.name; cv.dataset.channel = name;
         cv.width = L.width * L.scale; cv.height = L.height * L.scale;
         const img = new ImageData(L.width, L.height), n = L.width * L.height;
         for (let i = 0; i < n; i++) {
@@ -73,17 +87,38 @@ function render({ model, el }) {
           const r = Math.min(L.height - 1, Math.floor((e.clientY - rect.top) / rect.height * L.height));
           const pick = L.kind === "units" ? { layer: L.name, channel: r * L.width + q, row: 0, col: 0 } : { layer: L.name, channel: c, row: r, col: q };
           if (L.kind === "units" && pick.channel >= L.channels) return;
+          const now = model.get("selected") || {};
+          scrollPanel = !["layer", "channel", "row", "col"].every((k) => now[k] === pick[k]);
           model.set("selected", pick); model.save_changes();
         });
-        row.append(cv);
+        if (L.labels && L.labels.length) {   // the output layer: each unit's class under it
+          const column = document.createElement("div"); column.className = "lbl-units-labelled";
+          const names = document.createElement("div"); names.className = "lbl-unit-labels";
+          names.style.width = `${cv.width}px`;
+          for (const text of L.labels) {
+            const tag = document.createElement("span"); tag.className = "lbl-unit-label"; tag.textContent = text;
+            tag.style.width = `${L.scale}px`; names.append(tag);
+          }
+          column.append(cv, names); row.append(column);
+        } else row.append(cv);
       }
+      const scale = document.createElement("span"); scale.className = "lbl-colorscale";
       const bar = document.createElement("span"); bar.className = "lbl-colorbar";
       bar.style.background = `linear-gradient(to right, ${model.get("gradient")})`;
       const range = document.createElement("span"); range.className = "lbl-range"; range.textContent = `${L.vmin} … ${L.vmax}`;
-      row.append(bar, range); el.append(row);
+      scale.append(bar, range); row.append(scale); el.append(row);
+      if (panelAfter === L.name) el.append(panelNode());
     }
   }
-  model.on("change:data", paint); model.on("change:highlight", paint); model.on("change:selected", paint); paint();
+  function showPanel() {
+    paint();
+    if (!scrollPanel) return;
+    scrollPanel = false;
+    const panel = el.querySelector(".lbl-panel-slot");
+    if (panel) panel.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+  model.on("change:data", paint); model.on("change:highlight", paint); model.on("change:selected", paint);
+  model.on("change:dimmed", paint); model.on("change:panel", showPanel); paint();
 }
 export default { render };
 """
@@ -91,9 +126,17 @@ export default { render };
 _STRIPS_CSS = """
 .lbl-strip { display: flex; flex-wrap: nowrap; overflow-x: auto; align-items: center; gap: 3px; margin: 2px 0; }
 .lbl-strip-label { flex: 0 0 150px; font: 11px monospace; }
-.lbl-fmap { cursor: pointer; border: 1px solid #ccc; image-rendering: pixelated; }
-.lbl-colorbar { display: inline-block; width: 60px; height: 8px; margin-left: 8px; border: 1px solid #999; }
-.lbl-range { font: 10px monospace; color: #555; }
+.lbl-fmap { cursor: pointer; border: 1px solid #ccc; image-rendering: pixelated; flex: 0 0 auto; }
+.lbl-fmap-off { filter: grayscale(1); opacity: 0.3; }
+.lbl-units-labelled { display: flex; flex-direction: column; flex: 0 0 auto; }
+.lbl-unit-labels { display: flex; margin-left: 1px; }
+.lbl-unit-label { display: inline-block; text-align: center; font: 10px monospace; color: #333; }
+.lbl-colorscale { display: inline-flex; align-items: center; flex: 0 0 auto; white-space: nowrap; margin-left: 8px; gap: 4px; }
+.lbl-colorbar { display: inline-block; width: 60px; height: 8px; border: 1px solid #999; flex: 0 0 auto; }
+.lbl-range { font: 10px monospace; color: #555; white-space: nowrap; }
+.lbl-panel-slot { margin: 4px 0 6px 150px; }
+.lbl-panel-slot .lbl-arithmetic { max-height: min(45vh, 360px); overflow: auto; max-width: 100%; border-left: 3px solid orange;
+  padding: 4px 8px; background: #fafafa; }
 """
 
 
@@ -109,8 +152,10 @@ def _gradient(name: str = "viridis") -> str:
 
 class FeatureMapStrips(anywidget.AnyWidget):
     """Feature maps painted in the browser: ``layers`` describes each strip, ``data`` holds the maps as
-    bytes (0…255 on each layer's own scale), ``highlight`` boxes {layer: [top, bottom, left, right]} and
-    ``selected`` {layer, channel, row, col} the clicked unit (set by a click, or from Python).
+    bytes (0…255 on each layer's own scale), ``highlight`` boxes {layer: [top, bottom, left, right]},
+    ``selected`` {layer, channel, row, col} the clicked unit (set by a click, or from Python), ``dimmed``
+    {layer: [channels]} the maps to grey out (not connected to the clicked unit) and ``panel`` the HTML shown
+    right after the clicked layer's row (the arithmetic).
 
     Fill it with ``show(outputs, layers)``. Introduced in notebook 08 (inside a CNN).
     """
@@ -123,9 +168,13 @@ class FeatureMapStrips(anywidget.AnyWidget):
     gradient = traitlets.Unicode(_gradient()).tag(sync=True)
     highlight = traitlets.Dict({}).tag(sync=True)
     selected = traitlets.Dict({}).tag(sync=True)
+    dimmed = traitlets.Dict({}).tag(sync=True)
+    panel = traitlets.Unicode("").tag(sync=True)
 
-    def show(self, outputs, names) -> None:
-        """Paint ``outputs[name]`` (from ``inspection.feature_maps``) for every name in ``names``, in order."""
+    def show(self, outputs, names, labels=None) -> None:
+        """Paint ``outputs[name]`` (from ``inspection.feature_maps``) for every name in ``names``, in order.
+        ``labels`` (one string per unit) are written under the last layer's units when it is a vector layer with
+        that many units (the classes of the output layer)."""
         layers, chunks, offset = [], [], 0
         for name in names:
             value = outputs[name][0].float().numpy()
@@ -139,8 +188,10 @@ class FeatureMapStrips(anywidget.AnyWidget):
             else:
                 channels = len(value)
                 width = min(channels, 30)
-                info = dict(kind="units", height=-(-channels // width), width=width, scale=8)
+                info = dict(kind="units", height=-(-channels // width), width=width, scale=8 if channels > 10 else 16)
                 label = f"{name} {channels} units"
+                if name == names[-1] and labels is not None and len(labels) == channels:
+                    info["labels"] = [str(text) for text in labels]
             layers.append(dict(info, name=name, channels=channels, offset=offset, label=label,
                                vmin=f"{low:.2f}", vmax=f"{high:.2f}"))
             chunks.append(codes.tobytes())
@@ -172,13 +223,14 @@ class LayerInspector:
 
     ``models``: one ``nn.Module`` or a dict {label: module} (a drop-down switches between them, e.g. the sparse
     C3 LeNet and a fully connected one). Each model takes (1, 1, 28, 28) pixels in [0, 1] (``preprocess`` may
-    change that). Display ``inspector.widget``. ``inspector.select(layer, channel, row, col)`` picks a unit from
-    code; ``inspector.unit`` and ``inspector.field`` hold the last arithmetic and receptive field;
+    change that). ``class_names`` label the output layer's units (default: 0 … 9 when it has ten). Display
+    ``inspector.widget``. ``inspector.select(layer, channel, row, col)`` picks a unit from code (the panel then
+    shows under that layer's row); ``inspector.unit`` and ``inspector.field`` hold the last arithmetic and receptive field;
     ``last_update_seconds`` is the time from the pad's pointer-up sync to the updated figures.
     Introduced in notebook 08 (inside a CNN).
     """
 
-    def __init__(self, models, preprocess=None, pad: DrawingPad | None = None):
+    def __init__(self, models, preprocess=None, pad: DrawingPad | None = None, class_names=None):
         import ipywidgets as widgets
 
         self.models = dict(models) if isinstance(models, dict) else {"model": models}
@@ -187,13 +239,17 @@ class LayerInspector:
         for label, model in self.models.items():
             check_supported(model)
         self.preprocess = preprocess or (lambda image: torch.as_tensor(image)[None, None])
+        self.class_names = None if class_names is None else [str(name) for name in class_names]
         self.pad = pad or DrawingPad()
         self.strips = FeatureMapStrips()
         self.preview = widgets.Image(format="png", width=112, height=112)
         self.preview.add_class("lbl-preview")
         self.predictions = widgets.HTML(f'<div class="lbl-predictions" style="font-size:15px">{NOTHING_DRAWN}</div>')
+        # Not placed in the layout: the strips show its value right under the clicked unit's layer.
         self.arithmetic = widgets.HTML('<div class="lbl-arithmetic" data-sum="" data-value="">click a unit of a '
                                        'feature map to see what feeds it</div>')
+        self.strips.panel = self.arithmetic.value
+        self.arithmetic.observe(lambda change: setattr(self.strips, "panel", change["new"]), names="value")
         self.chooser = widgets.Dropdown(options=list(self.models), description="model")
         self.timing = widgets.HTML()
         self.x: torch.Tensor | None = None
@@ -206,8 +262,7 @@ class LayerInspector:
         self.strips.observe(self._on_select, names="selected")
         self.chooser.observe(lambda _change: self.update(), names="value")
         left = widgets.VBox([self.pad, widgets.HBox([self.preview, self.predictions]), self.timing])
-        top = widgets.HBox([left, self.arithmetic])
-        self.widget = widgets.VBox(([self.chooser] if len(self.models) > 1 else []) + [top, self.strips])
+        self.widget = widgets.VBox(([self.chooser] if len(self.models) > 1 else []) + [left, self.strips])
         self.update()
 
     @property
@@ -217,6 +272,14 @@ class LayerInspector:
     def shown_layers(self) -> list[str]:
         """The input and every layer that changes values (Flatten, Dropout and Identity are skipped)."""
         return ["input"] + [name for name, layer in check_supported(self.model) if not isinstance(layer, _HIDDEN)]
+
+    def _class_names(self) -> list[str] | None:
+        last = self.outputs[self.shown_layers()[-1]] if self.outputs is not None else None
+        if last is None or last.ndim != 2:
+            return None
+        if self.class_names is not None:
+            return self.class_names
+        return [str(digit) for digit in range(10)] if last.shape[1] == 10 else None
 
     def _on_draw(self, _change) -> None:
         started = time.perf_counter()
@@ -230,7 +293,7 @@ class LayerInspector:
         if image is None:
             self.x, self.outputs = None, None
             self.predictions.value = f'<div class="lbl-predictions" style="font-size:15px">{NOTHING_DRAWN}</div>'
-            self.strips.layers, self.strips.data, self.strips.highlight = [], b"", {}
+            self.strips.layers, self.strips.data, self.strips.highlight, self.strips.dimmed = [], b"", {}, {}
             self.arithmetic.value = f'<div class="lbl-arithmetic" data-sum="" data-value="">{NOTHING_DRAWN}</div>'
             return
         steps = center_like_mnist(image)
@@ -240,7 +303,7 @@ class LayerInspector:
         self.outputs = feature_maps(self.model, self.x)
         predictions = top_predictions(self.model, self.x, outputs=self.outputs)
         self.predictions.value = f'<div class="lbl-predictions" style="font-size:15px">{format_predictions(predictions)}</div>'
-        self.strips.show(self.outputs, self.shown_layers())
+        self.strips.show(self.outputs, self.shown_layers(), labels=self._class_names())
         if self.strips.selected:
             self._explain(**self.strips.selected)
 
@@ -259,6 +322,7 @@ class LayerInspector:
             return
         names = [name for name, _ in check_supported(self.model)]
         if layer not in names:  # the other model has other layers
+            self.strips.dimmed = {}
             return
         self.unit = unit_contributions(self.model, self.x, layer, channel, row, col)
         vector = self.outputs[layer].ndim != 4
@@ -266,6 +330,8 @@ class LayerInspector:
                                      input_shape=tuple(self.x.shape[1:]))
         self.strips.highlight = {name: [b.top, b.bottom, b.left, b.right] for name, b in self.field.boxes.items()
                                  if name != layer}
+        cut_off = [int(c) for c, ok in zip(self.unit.input_channels, self.unit.connected) if not ok]
+        self.strips.dimmed = {self.unit.source: cut_off} if cut_off else {}
         self.arithmetic.value = arithmetic_html(self.unit)
 
 

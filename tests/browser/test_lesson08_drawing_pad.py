@@ -162,3 +162,96 @@ def test_lesson08_drawing_pad_predicts_what_is_drawn(open_notebook, steps, page)
         inspector.press("clear")
         wait_until(lambda: NOTHING_DRAWN in inspector.predictions(), WIDGET_TIMEOUT_S,
                    f"after Clear the predictions should read {NOTHING_DRAWN!r}, they read {inspector.predictions()!r}")
+
+
+# --------------------------------------------------------------------------- the layer inspector's layout
+VIEWPORTS = [(1440, 1000), (1280, 720)]
+CONV2_MAPS = (3, 0)        # C3: map 3 reads pool1 maps 3-5 (3 greyed), map 0 reads 0-2 (3 greyed, the others)
+
+
+def assert_in_viewport(page, locator, what: str) -> None:
+    size = page.viewport_size
+
+    def inside():
+        box = locator.bounding_box()
+        return box and box["x"] >= -1 and box["y"] >= -1 and box["x"] + box["width"] <= size["width"] + 1 \
+            and box["y"] + box["height"] <= size["height"] + 1 and box
+
+    wait_until(inside, 10, f"{what} is not inside the {size['width']}×{size['height']} viewport "
+                           f"without scrolling: its box is {locator.bounding_box()}")
+
+
+def click_and_read_panel(inspector: Inspector, unit, starts: str):
+    unit.click()
+    return wait_until(lambda: (a := inspector.arithmetic()) and all(a) and a[2].startswith(starts) and a,
+                      WIDGET_TIMEOUT_S, f"the arithmetic panel did not show {starts!r} after the click: "
+                                        f"{inspector.arithmetic()!r}")
+
+
+def test_lesson08_inspector_panel_in_view_greyed_maps_labels(open_notebook, steps, page):
+    from lessons_lib.conv import lenet5_c3_table
+
+    table = lenet5_c3_table()
+    with steps(f"open {LESSON08} and run all cells"):
+        notebook = open_notebook(LESSON08)
+        notebook.run_all()
+        notebook.assert_no_errors()
+    root = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output") \
+        .filter(has=page.locator(".lbl-drawing-pad")).filter(has=page.locator(".lbl-fmaps")).first
+    inspector = Inspector(page, root)
+    panel = root.locator(".lbl-arithmetic")
+    with steps("the notebook left a drawing and the sparse C3 LeNet in the inspector", root):
+        wait_until(lambda: parse_predictions(inspector.predictions()), WIDGET_TIMEOUT_S,
+                   f"the inspector shows no predictions: {inspector.predictions()!r}")
+        chosen = root.locator("select").first.evaluate("(el) => el.options[el.selectedIndex].text")
+        assert "sparse" in chosen, f"the inspector's model is {chosen!r}, not the sparse C3 LeNet"
+        assert panel.count() == 1, f"{panel.count()} arithmetic panels (.lbl-arithmetic) in the inspector, not 1"
+
+    for width, height in VIEWPORTS:
+        page.set_viewport_size({"width": width, "height": height})
+        for channel in CONV2_MAPS:
+            with steps(f"{width}×{height}: click conv2 map {channel}: the panel is in view, unconnected maps grey",
+                       root):
+                click_and_read_panel(inspector, root.locator(f".lbl-fmap[data-layer='conv2'][data-channel='{channel}']"),
+                                     f"conv2 unit {channel} at")
+                assert_in_viewport(page, panel, f"the arithmetic panel after clicking conv2 map {channel}")
+                unconnected = [int(c) for c in (table[channel] == 0).nonzero()[0]]
+                greyed = lambda: root.locator(".lbl-fmap.lbl-fmap-off").evaluate_all(  # noqa: E731
+                    "(els) => els.map(e => e.dataset.layer + ' ' + e.dataset.channel)")
+                wait_until(lambda: greyed() == [f"pool1 {c}" for c in unconnected], WIDGET_TIMEOUT_S,
+                           f"conv2 map {channel} is not fed by pool1 maps {unconnected}: those should be greyed "
+                           f"out (.lbl-fmap-off), and only those; greyed: {greyed()}")
+                normal = root.locator(".lbl-fmap[data-layer='pool1']:not(.lbl-fmap-off)").count()
+                assert normal == 6 - len(unconnected)
+        with steps(f"{width}×{height}: click an fc1 unit: the panel is in view", root):
+            click_and_read_panel(inspector, root.locator(".lbl-fmap[data-layer='fc1'][data-channel='units']"), "fc1 unit")
+            assert_in_viewport(page, panel, "the arithmetic panel after clicking an fc1 unit")
+            wait_until(lambda: root.locator(".lbl-fmap-off").count() == 0, WIDGET_TIMEOUT_S,
+                       "maps are still greyed out after clicking a fully-connected unit")
+
+    with steps("fc3's units have their digits 0-9 under them", root):
+        fc3 = root.locator(".lbl-fmap[data-layer='fc3']")
+        fc3.scroll_into_view_if_needed()
+        canvas = fc3.bounding_box()
+        labels = root.locator(".lbl-strip[data-layer='fc3'] .lbl-unit-label")
+        assert labels.all_text_contents() == [str(d) for d in range(10)], \
+            f"fc3's unit labels read {labels.all_text_contents()}, not 0 … 9"
+        boxes = [labels.nth(i).bounding_box() for i in range(10)]
+        for digit, box in enumerate(boxes):
+            centre = box["x"] + box["width"] / 2
+            unit_left = canvas["x"] + digit * canvas["width"] / 10
+            assert box["y"] >= canvas["y"] + canvas["height"] - 1, f"label {digit} is not under fc3's units"
+            assert unit_left <= centre <= unit_left + canvas["width"] / 10, \
+                f"label {digit} (centre x {centre:.0f}) is not under unit {digit} of fc3 ({canvas})"
+
+    with steps("the colour bars' labels stay on one line", root):
+        lines = root.locator(".lbl-range").evaluate_all("""(els) => els.map(el => {
+          const range = document.createRange(); range.selectNodeContents(el);
+          const tops = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+          return [el.textContent, tops.size];
+        })""")
+        assert lines, "no colour-bar labels (.lbl-range)"
+        wrapped = [text for text, rows in lines if rows != 1]
+        assert not wrapped, f"colour-bar labels wrap onto more than one line: {wrapped}"
+        heights = root.locator(".lbl-colorscale").evaluate_all("(els) => els.map(e => e.getBoundingClientRect().height)")
+        assert max(heights) < 20, f"a colour bar with its labels is {max(heights):.0f} px tall (more than one line)"
