@@ -188,7 +188,7 @@ def page_facts(**changes) -> dict:
     links = [{"href": lesson.binder_url, "text": "Run it on Binder", "download": False},
              {"href": lesson.colab_url, "text": "Open it in Colab", "download": False},
              {"href": f"http://127.0.0.1:1/_downloads/abc/{lesson.notebook}", "text": "Download", "download": True}]
-    facts = {"brokenImages": [], "unrenderedMath": [], "prose": "the size ⌊(W − K + 2P)/S⌋ + 1", "text": "fine",
+    facts = {"brokenImages": [], "unrenderedMath": [], "prose": "the size ⌊(W − K + 2P)/S⌋ + 1", "outputs": "fine",
              "links": links, "widgets": 0, "emptyOutputs": 0, "question": lesson.question.replace("'", "’")}
     return dict(facts, **changes)
 
@@ -198,9 +198,17 @@ def test_the_site_check_passes_a_good_lesson_page_and_names_each_problem_of_a_ba
     assert check.page_problems(page_facts(), [], "http://site.invalid/") == []
     assert check.lesson_link_problems(page_facts(), lesson) == []
     bad = page_facts(brokenImages=["_images/a.png"], unrenderedMath=["\\(x\\)"], prose="costs $x + 1$ here",
-                     text="Traceback (most recent call last)", widgets=1, emptyOutputs=2, links=[], question="")
+                     outputs="Traceback (most recent call last)", widgets=1, emptyOutputs=2, links=[], question="")
     problems = check.page_problems(bad, ["console: boom"], "http://site.invalid/")
     for words in ["console: boom", "image did not load", "math not rendered", "raw math", "Traceback",
                   "live widget", "2 empty output"]:
         assert any(words in problem for problem in problems), words
     assert len(check.lesson_link_problems(bad, lesson)) == 4     # question, Binder, Colab, download
+
+
+def test_the_site_check_lets_the_prose_quote_an_error_message_but_not_an_output_show_one():
+    check = load_site_check()
+    quoted = page_facts(prose="JupyterLab shows *Error displaying widget* after a restart")
+    assert check.page_problems(quoted, [], "http://site.invalid/") == []
+    shown = page_facts(outputs="Error displaying widget: model not found")
+    assert check.page_problems(shown, [], "http://site.invalid/") == ["an output shows 'Error displaying widget'"]
