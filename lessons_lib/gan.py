@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from .training import channels_last
+from .training import channels_last, estimate_time, training_step
 
 
 # --- 2-D: a ring of Gaussians --------------------------------------------------------------------------
@@ -362,6 +362,23 @@ def judge_name(source: str, n_digits: int, epochs: int) -> str:
     each recipe has its own file, so a changed recipe never loads a stale judge."""
     kind = "sample" if source == "sample" else "full"
     return f"lesson06_judge_{kind}_{n_digits}_digits_{epochs}_epochs"
+
+
+def judge_training_time(data, epochs: int = 2, train_size: int | None = None, batch_size: int = 128):
+    """How long ``load_or_train_judge(data, epochs, train_size)`` will train here (a ``TimeEstimate`` measured on a
+    throwaway judge, the random generators untouched), or None when the judge is cached and will only be loaded."""
+    from .models import saved_model_path
+
+    x, y = data["x_train"], data["y_train"]
+    if train_size is not None:
+        x, y = x[:train_size], y[:train_size]
+    if saved_model_path(judge_name(getattr(data, "source", "unknown"), len(x), epochs)).exists():
+        return None
+    with torch.random.fork_rng(devices=[]):
+        probe = judge_net()
+    batch = to_unit(x[:batch_size]), torch.as_tensor(np.asarray(y[:batch_size])).long()
+    return estimate_time(training_step(probe, *batch, lr=3e-3, device="cpu"),
+                         steps=epochs * math.ceil(len(x) / batch_size))
 
 
 def load_or_train_judge(data, epochs: int = 2, train_size: int | None = None, seed: int = 0,

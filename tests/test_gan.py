@@ -164,7 +164,12 @@ def test_the_judge_learns_and_is_cached(isolated_settings):
     sample = load_dataset("mnist", verbose=False)     # isolated: the shipped sample
     assert sample.source == "sample"
     data = _Digits(x_train=sample["x_train"][:1500], y_train=sample["y_train"][:1500])
+    state = torch.random.get_rng_state()
+    estimate = gan.judge_training_time(data, epochs=1)
+    assert estimate.steps == 12 and estimate.seconds > 0, "1,500 digits in batches of 128: 12 steps"
+    assert torch.equal(torch.random.get_rng_state(), state), "measuring the time must not move the random generator"
     judge, cached = load_or_train_judge(data, epochs=1, progress=False)
+    assert gan.judge_training_time(data, epochs=1) is None, "a cached judge is loaded, not trained"
     assert not cached and saved_model_path("lesson06_judge_sample_1500_digits_1_epochs").exists()
     accuracy = gan.judge_accuracy(judge, sample["x_test"][:500], sample["y_test"][:500])
     assert accuracy > 0.6, "1,500 digits and one epoch already beat chance by far"
