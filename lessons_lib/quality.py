@@ -122,6 +122,18 @@ def measured(name: str, mode: str | None = None) -> dict | None:
     return entries[0] if entries else None
 
 
+# Checks whose measured spread is so wide that no bar below its worst run would still fail an untrained model: the
+# recipe must be made robust first. Until it is, the check keeps its bar and is NOT held to the spread: it says so when
+# it runs, and tests/test_quality_bars.py fails unless this table names exactly the bars beyond their spread (so it
+# hides nothing else, and an entry must go once its recipe is fixed). {(mode, name): why}
+NOT_YET_ROBUST: dict[tuple[str, str], str] = {
+    ("quick", "walkthrough recipe: accuracy"): "one quick epoch of the walkthrough's RMSprop at batch 16 on 2,700 "
+                                               "digits landed 11-73 % over six runs (lesson 07, issue 29)",
+    ("quick", "Keras walkthrough: validation accuracy"): "one short Keras epoch landed 28-57 % over six runs, so the "
+                                                         "margin reaches chance (lesson 07, issue 29)",
+}
+
+
 def bar_allowed(entry: dict) -> float:
     """The highest bar (for ``at_most``: the lowest) that a stored spread allows: the worst run less the margin."""
     return entry["worst"] - entry["margin"] if entry["kind"] == "at_least" else entry["worst"] + entry["margin"]
@@ -136,6 +148,9 @@ def enforce_measured_bar(name: str, bar: float, kind: str) -> None:
                              f"quality_spread.py --lessons NN --mode {mode}` (see benchmarks/quality_spread.py)")
     if entry["kind"] != kind:
         raise AssertionError(f"check {name!r} was measured as {entry['kind']}, but is now {kind}: measure it again")
+    if (mode, name) in NOT_YET_ROBUST:
+        print(f"note: check {name!r} is not held to its measured spread yet: {NOT_YET_ROBUST[mode, name]}")
+        return
     allowed = bar_allowed(entry)
     if (kind == "at_least" and bar > allowed + 1e-12) or (kind == "at_most" and bar < allowed - 1e-12):
         raise AssertionError(f"check {name!r}: its bar {bar:.4g} is beyond what the measured spread allows in {mode} "

@@ -25,6 +25,7 @@ SPREAD = {"quick": {"99": {"toy accuracy": {"runs": 6, "kind": "at_least", "bar"
 def stored(monkeypatch):
     monkeypatch.setattr(settings, "QUICK", True)
     monkeypatch.setattr(settings, "RECORD_CHECKS", None)
+    monkeypatch.setattr(settings, "ENFORCE_SPREAD", False)     # the suite sets it (conftest.py); tests turn it on
     monkeypatch.setattr(quality, "stored_spread", lambda: SPREAD)
 
 
@@ -132,3 +133,12 @@ def test_shift_every_seed_moves_every_way_a_lesson_seeds():
 def test_offset_zero_shifts_nothing():
     assert quality.shift_every_seed(0) is False                # learners: nothing is patched
     assert torch.Generator is torch._C.Generator
+
+
+def test_a_check_not_yet_robust_says_so_instead_of_failing_on_its_spread(stored, monkeypatch, capsys):
+    monkeypatch.setattr(settings, "ENFORCE_SPREAD", True)
+    monkeypatch.setitem(quality.NOT_YET_ROBUST, ("quick", "toy distance"), "a toy recipe that swings")
+    assert quality.at_most("toy distance", 1.2, 1.6) == pytest.approx(1.2)       # 1.6 is beyond the spread's 1.7
+    assert "not held to its measured spread yet: a toy recipe that swings" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="is not ≤"):                          # its own bar still holds
+        quality.at_most("toy distance", 1.65, 1.6)
