@@ -32,6 +32,31 @@ def test_discriminator_loss_other_mistakes():
     q.assert_check_failed(no_grad_loss, "no gradient")
 
 
+def test_discriminator_loss_needs_D_gradient_from_the_fake_term_whatever_the_values():
+    """`D(fake).detach()` and a fake pass under no_grad give the right value: only D's gradients tell them apart."""
+    q = DiscriminatorLoss()
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+
+    def detached_scores_averaged(D, real, fake):        # the halved loss is accepted: its gradient is checked halved
+        r, f = D(real), D(fake).detach()
+        return (bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))) / 2
+
+    def fake_pass_without_grad(D, real, fake):
+        with torch.no_grad():
+            f = D(fake.detach())
+        r = D(real)
+        return bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))
+
+    def real_term_doubled_fake_term_dropped(D, real, fake):   # right value on no case: the generic message
+        r = D(real)
+        return 2 * bce(r, torch.ones_like(r))
+
+    q.assert_check_failed(detached_scores_averaged, "D(fake).detach()")
+    q.assert_check_failed(fake_pass_without_grad, "torch.no_grad()")
+    q.assert_check_failed(real_term_doubled_fake_term_dropped, "expected")
+    q.assert_check_passed(lambda D, real, fake: q.solution_value()(D, real, fake) / 2)
+
+
 def test_number_questions_reject_other_wrong_answers():
     MinimaxGradient().assert_check_failed(-0.01 * 0.99, "divide")
     MinimaxGradient().assert_check_failed(-0.5, "hint")
@@ -45,3 +70,15 @@ def test_modes_missing_other_mistakes():
     q.assert_check_failed(lambda counts, min_share=0.05: 7, "list of digits")
     q.assert_check_failed(lambda counts, min_share=0.05: [1], "expected")
     assert q.solution_value()(np.array([0, 5, 995]), 0.01) == [0, 1]
+
+
+def test_modes_missing_is_checked_with_several_min_shares():
+    q = ModesMissing()
+    assert len({min_share for (_, min_share), _ in q.cases()}) >= 2
+    q.assert_check_failed(lambda counts, min_share=0.05: modes_missing_at(counts, 0.05), "ignores its `min_share`")
+    q.assert_check_failed(lambda counts, min_share=0.05: modes_missing_at(counts, 0.01), "expected")
+    q.assert_check_passed(lambda counts, min_share=0.05: modes_missing_at(counts, min_share))
+
+
+def modes_missing_at(counts, threshold):
+    return [int(d) for d in np.flatnonzero(counts / counts.sum() < threshold)]

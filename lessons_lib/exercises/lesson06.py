@@ -39,7 +39,7 @@ class DiscriminatorLoss(FunctionQuestion):
              "torch.ones_like(scores) for real and torch.zeros_like(scores) for fake.",
              "The loss is minimised by D, so it is the cross-entropy itself, not its negative.",
              "Score `fake.detach()`, not `fake`: this step trains D only, and without detach the backward pass "
-             "runs into G as well.")
+             "runs into G as well. Detach D's input, not its output: D still needs the fake term's gradient.")
     hint_text = " ".join(hints)
     solution_code = """
         def discriminator_loss(D, real, fake):
@@ -61,6 +61,16 @@ class DiscriminatorLoss(FunctionQuestion):
          "    r, f = D(real), D(fake)\n"
          "    return F.binary_cross_entropy_with_logits(r, torch.ones_like(r)) + "
          "F.binary_cross_entropy_with_logits(f, torch.zeros_like(f))\n", "detach"),
+        ("def discriminator_loss(D, real, fake):\n"
+         "    r, f = D(real), D(fake).detach()\n"
+         "    return F.binary_cross_entropy_with_logits(r, torch.ones_like(r)) + "
+         "F.binary_cross_entropy_with_logits(f, torch.zeros_like(f))\n", "D(fake).detach()"),
+        ("def discriminator_loss(D, real, fake):\n"
+         "    r = D(real)\n"
+         "    with torch.no_grad():\n"
+         "        f = D(fake)\n"
+         "    return F.binary_cross_entropy_with_logits(r, torch.ones_like(r)) + "
+         "F.binary_cross_entropy_with_logits(f, torch.zeros_like(f))\n", "torch.no_grad()"),
         ("def discriminator_loss(D, real, fake):\n"
          "    r, f = torch.sigmoid(D(real)), torch.sigmoid(D(fake.detach()))\n"
          "    return F.binary_cross_entropy_with_logits(r, torch.ones_like(r)) + "
@@ -118,11 +128,37 @@ class DiscriminatorLoss(FunctionQuestion):
                                 "logits with target 1 plus the mean BCE on the fake logits with target 0.")
             if not loss.requires_grad:
                 raise Incorrect("the loss carries no gradient for D: compute it from D's outputs, without torch.no_grad().")
+            D.zero_grad()
             loss.backward()
             if source.grad is not None and source.grad.abs().sum() > 0:
                 raise Incorrect("the backward pass reached the generator's output: score `fake.detach()` in D's step, "
                                 "so that training D does not push gradients into G.")
+            self._check_gradients_of_D(D, real, fake, scale=got / expected)
             D.zero_grad()
+
+    @staticmethod
+    def _check_gradients_of_D(D, real, fake, scale: float) -> None:
+        """The values alone cannot tell `D(fake.detach())` from `D(fake).detach()`: compare D's gradients too.
+
+        ``scale`` is 1, or 1/2 for an answer that averages the two terms (its gradient is halved as well).
+        """
+        params = list(D.parameters())
+        got = [torch.zeros_like(p) if p.grad is None else p.grad.detach().clone() for p in params]
+        with torch.enable_grad():
+            expected = torch.autograd.grad(_reference_d_loss(D, real, fake), params)
+            real_scores = D(real)
+            real_only = torch.autograd.grad(
+                F.binary_cross_entropy_with_logits(real_scores, torch.ones_like(real_scores)), params)
+        matches = lambda reference: all(torch.allclose(g, scale * r, rtol=1e-4, atol=1e-6)  # noqa: E731
+                                        for g, r in zip(got, reference))
+        if matches(expected):
+            return
+        if matches(real_only):
+            raise Incorrect("the fake term gives D's parameters no gradient: `D(fake).detach()` or scoring the fakes "
+                            "under torch.no_grad() cuts D off as well, so D never learns to say 'fake'. Detach the "
+                            "input, not D's output: `D(fake.detach())`.")
+        raise Incorrect("the loss has the right value but not the right gradient for D's parameters: compute both "
+                        "terms from D's outputs, with only the fake input detached: `D(fake.detach())`.")
 
 
 class MinimaxGradient(NumberQuestion):
@@ -227,12 +263,18 @@ class ModesMissing(FunctionQuestion):
         ("def modes_missing(counts, min_share=0.05):\n"
          "    shares = np.asarray(counts) / np.sum(counts)\n"
          "    return [int(d) for d in np.flatnonzero(shares <= min_share)]\n", "exactly"),
+        ("def modes_missing(counts, min_share=0.05):\n"
+         "    shares = np.asarray(counts) / np.sum(counts)\n"
+         "    return [int(d) for d in np.flatnonzero(shares < 0.05)]\n", "ignores"),
     )
     correct_message = "a class histogram is the quickest mode-collapse detector; the notebook's tables print it."
+    DEFAULT_MIN_SHARE = 0.05
 
     def cases(self):
         yield (np.array([100, 98, 102, 97, 101, 99, 103, 100, 100, 100]), 0.05), []
         yield (np.array([190, 0, 120, 3, 140, 150, 10, 160, 120, 107]), 0.05), [1, 3, 6]
+        yield (np.array([190, 0, 120, 3, 140, 150, 10, 160, 120, 107]), 0.13), [1, 2, 3, 6, 8, 9]   # same counts,
+        yield (np.array([190, 0, 120, 3, 140, 150, 10, 160, 120, 107]), 0.002), [1]                # other min_share
         yield (np.array([50, 50, 50, 50, 50, 50, 50, 50, 50, 550]), 0.05), []      # exactly 5 % each: covered
         yield (np.array([0, 0, 0, 0, 0, 0, 0, 0, 1000, 0]), 0.01), [0, 1, 2, 3, 4, 5, 6, 7, 9]
 
@@ -256,6 +298,11 @@ class ModesMissing(FunctionQuestion):
                 raise Incorrect(f"{call} returned {got_list}: those are the covered classes; return the missing ones.")
             if got_list == [int(d) for d in np.flatnonzero(shares <= min_share)]:
                 raise Incorrect(f"{call} returned {got_list}: a class with exactly min_share is covered: use <, not <=.")
+            default = ModesMissing.DEFAULT_MIN_SHARE
+            if min_share != default and got_list == [int(d) for d in np.flatnonzero(shares < default)]:
+                raise Incorrect(f"{call} returned {got_list}, the answer for min_share={default}: your function "
+                                "ignores its `min_share` argument; compare the shares with `min_share`, not a fixed "
+                                f"{default}.")
             raise Incorrect(f"{call} returned {got_list}, expected {expected}.")
 
 
