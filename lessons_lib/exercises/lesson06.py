@@ -197,44 +197,83 @@ class MinimaxGradient(NumberQuestion):
 
 
 class GeneratorParameters(NumberQuestion):
-    """Trainable parameters of DCGANGenerator(z_dim=64, width=32)."""
+    """Trainable parameters of the notebook's generator DCGANGenerator(z_dim, width) (width 32 full, 16 quick)."""
 
     var = "n_generator_parameters"
     units = "parameter count"
-    prompt = ("Count, by hand, the trainable parameters of the notebook's generator `DCGANGenerator(z_dim=64, "
-              "width=32)`: Linear(64 → 64·7·7, no bias), BatchNorm1d(3136), ConvTranspose2d(64 → 32, 4×4, no bias), "
-              "BatchNorm2d(32), ConvTranspose2d(32 → 1, 4×4, with bias). Set `n_generator_parameters` (then compare "
-              "with count_parameters(G)).")
+    needs = ("z_dim", "width")      # the notebook's own: its G is DCGANGenerator(z_dim=z_dim, width=width)
+    DEFAULT_Z_DIM, DEFAULT_WIDTH = 64, 32          # full mode's, where no notebook says otherwise
     hints = ("A Linear(a → b) without bias has a·b weights; a ConvTranspose2d(c_in → c_out, k×k) has c_in·c_out·k·k.",
              "BatchNorm has two trainable numbers per feature (γ and β); its running mean and variance are buffers, "
              "not parameters.")
     hint_text = " ".join(hints)
     solution_code = """
-        linear = 64 * (64 * 7 * 7)            # no bias: BatchNorm's shift plays its part
-        bn1 = 2 * (64 * 7 * 7)                # gamma and beta per feature
-        up1 = 64 * 32 * 4 * 4                 # no bias
-        bn2 = 2 * 32
-        up2 = 32 * 1 * 4 * 4 + 1              # with a bias
+        channels = 2 * width                  # the Linear makes 2·width maps of 7×7
+        linear = z_dim * (channels * 7 * 7)   # no bias: BatchNorm's shift plays its part
+        bn1 = 2 * (channels * 7 * 7)          # gamma and beta per feature
+        up1 = channels * width * 4 * 4        # no bias
+        bn2 = 2 * width
+        up2 = width * 1 * 4 * 4 + 1           # with a bias
         n_generator_parameters = linear + bn1 + up1 + bn2 + up2
     """
-    mistakes = (("n_generator_parameters = 64 * 3136 + 64 * 32 * 16 + 32 * 16 + 1", "BatchNorm"),
-                ("n_generator_parameters = 64 * 3136 + 3136 + 2 * 3136 + 64 * 32 * 16 + 32 + 64 + 32 * 16 + 1", "bias=False"),
-                ("n_generator_parameters = 64 * 3136 + 4 * 3136 + 64 * 32 * 16 + 4 * 32 + 32 * 16 + 1", "buffers"))
-    correct_message = "240,321 — nearly all of them (200,704) in the first Linear layer that makes the 7×7 maps."
+    mistakes = (("n_generator_parameters = z_dim * 2 * width * 49 + 2 * width * width * 16 + width * 16 + 1", "BatchNorm"),
+                ("n_generator_parameters = (z_dim + 1) * 2 * width * 49 + 4 * width * 49 + (2 * width * 16 + 1) * width"
+                 " + 2 * width + width * 16 + 1", "bias=False"),
+                ("n_generator_parameters = z_dim * 2 * width * 49 + 8 * width * 49 + 2 * width * width * 16"
+                 " + 4 * width + width * 16 + 1", "buffers"),
+                ("n_generator_parameters = 240_321 if width == 16 else 111_969", "the count for width="))
+
+    def geometry(self) -> tuple[int, int]:
+        """(z_dim, width) of the generator the question is about: the notebook's, else full mode's (64, 32)."""
+        z_dim, width = self._namespace.get("z_dim", self.DEFAULT_Z_DIM), self._namespace.get("width", self.DEFAULT_WIDTH)
+        ok = lambda n: isinstance(n, int) and not isinstance(n, bool) and n > 0  # noqa: E731
+        return (z_dim, width) if ok(z_dim) and ok(width) else (self.DEFAULT_Z_DIM, self.DEFAULT_WIDTH)
+
+    @property
+    def prompt(self) -> str:  # type: ignore[override]
+        z_dim, width = self.geometry()
+        c = 2 * width
+        return (f"Count, by hand, the trainable parameters of the notebook's generator `G = DCGANGenerator(z_dim={z_dim}, "
+                f"width={width})` (its `width` is 32 in full mode, 16 in quick mode): Linear({z_dim} → {c}·7·7, no "
+                f"bias), BatchNorm1d({c * 49}), ConvTranspose2d({c} → {width}, 4×4, no bias), BatchNorm2d({width}), "
+                f"ConvTranspose2d({width} → 1, 4×4, with bias). Set `n_generator_parameters` (then compare with "
+                "count_parameters(G)).")
+
+    @property
+    def correct_message(self) -> str:  # type: ignore[override]
+        z_dim, width = self.geometry()
+        linear = z_dim * 2 * width * 49
+        return (f"{self.expected():,} for width={width} — nearly all of them ({linear:,}) in the first Linear layer "
+                "that makes the 7×7 maps.")
+
+    def solution_namespace(self) -> dict:
+        return dict(super().solution_namespace(), z_dim=self.DEFAULT_Z_DIM, width=self.DEFAULT_WIDTH)
+
+    @staticmethod
+    def count(z_dim: int, width: int) -> int:
+        with torch.random.fork_rng(devices=[]):
+            return count_parameters(DCGANGenerator(z_dim=z_dim, width=width))
 
     def expected(self) -> int:
-        with torch.random.fork_rng(devices=[]):
-            return count_parameters(DCGANGenerator(z_dim=64, width=32))
+        return self.count(*self.geometry())
 
     def wrong_answer_hints(self) -> dict:
-        c = 64 * 7 * 7
-        core = 64 * c + 64 * 32 * 16 + 32 * 16 + 1
-        return {core: "you left out BatchNorm's parameters: γ and β for each of the 3,136 + 32 features.",
-                core + 2 * c + 64 + c + 32: "the Linear and the first ConvTranspose2d are built with bias=False "
-                                            "(BatchNorm's β follows them): no biases there.",
-                core + 4 * c + 4 * 32: "BatchNorm's running mean and variance are buffers, not trainable parameters: "
-                                       "count only γ and β.",
-                core + 2 * c + 64 - 1: "the last ConvTranspose2d has a bias (one number, one output channel)."}
+        z_dim, width = self.geometry()
+        c = 2 * width * 7 * 7                          # the Linear's outputs, BatchNorm1d's features
+        core = z_dim * c + 2 * width * width * 16 + width * 16 + 1
+        hints = {core: f"you left out BatchNorm's parameters: γ and β for each of the {c:,} + {width} features.",
+                 core + 2 * c + 2 * width + c + width: "the Linear and the first ConvTranspose2d are built with "
+                                                       "bias=False (BatchNorm's β follows them): no biases there.",
+                 core + 4 * c + 4 * width: "BatchNorm's running mean and variance are buffers, not trainable "
+                                           "parameters: count only γ and β.",
+                 core + 2 * c + 2 * width - 1: "the last ConvTranspose2d has a bias (one number, one output channel)."}
+        for other in (16, 32):
+            if other != width:
+                mode = "full" if other == 32 else "quick"
+                hints.setdefault(self.count(z_dim, other),
+                                 f"that is the count for width={other}, {mode} mode's generator; this notebook's G has "
+                                 f"width={width}: count with that width.")
+        return hints
 
 
 class ModesMissing(FunctionQuestion):
