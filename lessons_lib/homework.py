@@ -139,7 +139,8 @@ def _exercise_cells_only(cells, bind_index: int, check_indices: list[int], needs
                          len(cells))
     keep.update(range(first_section))                                    # title, install cell, imports
     for name in needs:                                                   # cells defining what a solution uses
-        pattern = re.compile(rf"^{re.escape(name)}\s*=", re.MULTILINE)
+        # `name = …`, or one of several names assigned at once: `z_dim, width = 64, full_or_quick(32, 16)`
+        pattern = re.compile(rf"^(?:\w+\s*,\s*)*{re.escape(name)}\s*(?:,\s*\w+\s*)*=(?!=)", re.MULTILINE)
         index = next((i for i, c in enumerate(cells) if c.cell_type == "code" and pattern.search(c.source)), None)
         if index is None:
             raise LookupError(f"no cell defines {name!r}, which an exercise's solution needs")

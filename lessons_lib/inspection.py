@@ -319,7 +319,9 @@ class UnitArithmetic:
     pooling: the max or mean of the window). ``steps`` are the element-wise layers (BatchNorm, activation,
     Dropout) from the core up to the chosen layer, as (layer, formula, value after); ``value`` is the
     result, ``forward_value`` the same unit read from the forward pass; ``after`` continues through the
-    element-wise layers that follow (e.g. the ReLU after a conv). ``box`` is the patch's place in ``source``.
+    element-wise layers that follow (e.g. the ReLU after a conv). ``box`` is the patch's place in ``source`` (its
+    real pixels: padding lies outside the map). For pooling, ``window_real`` marks which cells of the (kh, kw)
+    window are real pixels rather than padding, and ``divisor`` is what an average pool divides the sum by.
 
     Introduced in notebook 08 (inside a CNN).
     """
@@ -343,6 +345,8 @@ class UnitArithmetic:
     forward_value: float = 0.0
     after: list[tuple[str, str, float]] = field(default_factory=list)
     box: Box | None = None
+    window_real: np.ndarray | None = None
+    divisor: int | None = None
 
     @property
     def pre_activation(self) -> float:
@@ -353,6 +357,18 @@ class UnitArithmetic:
     def activated_value(self) -> float:
         """The value after the element-wise layers that follow the chosen one (e.g. conv2 → relu2)."""
         return self.after[-1][2] if self.after else self.value
+
+    def _window_words(self) -> str:
+        """A pooling window's size and where its real pixels are: '2×2, 1 real pixel + 3 of padding (rows 0–0, …)'."""
+        height, width = np.shape(self.patches[0])
+        real = int(self.window_real.sum()) if self.window_real is not None else height * width
+        where = (f"rows {self.box.top}–{self.box.bottom - 1}, cols {self.box.left}–{self.box.right - 1}"
+                 if self.box is not None else "")
+        if real == height * width:
+            return f"{height}×{width}" + (f" ({where})" if where else "")
+        padding = height * width - real
+        return (f"{height}×{width}, {real} real pixel{'s' if real != 1 else ''} + {padding} of padding"
+                + (f" (the real ones: {where})" if where else ""))
 
     def explain(self, max_terms: int = 8) -> str:
         """The arithmetic as readable lines of text."""
@@ -373,9 +389,11 @@ class UnitArithmetic:
                 lines.append(f"  … {len(order) - max_terms} more {label}s together: {rest:+.4f}")
         elif self.kind in ("max pool", "avg pool"):
             window = np.array2string(self.patches[0], precision=3, suppress_small=True)
-            lines.append(f"  window of {self.source} map {self.channel} ({self.box}):\n{window}")
+            lines.append(f"  window of {self.source} map {self.channel}: {self._window_words()}:\n{window}")
         if self.kind in ("conv", "linear"):
             lines.append(f"  sum {float(self.contributions.sum()):+.4f} + bias {self.bias:+.4f} = {self.total:+.4f}")
+        elif self.kind == "avg pool" and self.divisor:
+            lines.append(f"  avg pool: sum {float(self.total * self.divisor):+.4f} / {self.divisor} = {self.total:+.4f}")
         elif self.kind != "identity":
             lines.append(f"  {self.kind}: {self.total:+.4f}")
         for name, formula, value in self.steps:
@@ -511,6 +529,7 @@ def _core_arithmetic(core, core_name, source, below, channel, row, col, layer, f
                     window[u, v], real[u, v] = float(below[0, channel, r, c]), True
                 if -ph <= r < height + ph and -pw <= c < width + pw:
                     counted[u, v] = True
+        divisor = None
         if is_max:
             total = float(window.max())
         else:
@@ -518,7 +537,8 @@ def _core_arithmetic(core, core_name, source, below, channel, row, col, layer, f
             total = float(window.sum()) / divisor
         box = Box(min(rows), max(rows) + 1, min(cols), max(cols) + 1).clip(height, width)
         return UnitArithmetic(layer, channel, row, col, "max pool" if is_max else "avg pool", core_name, source,
-                              [channel], [window], None, np.array([total]), np.array([True]), 0.0, total, box=box)
+                              [channel], [window], None, np.array([total]), np.array([True]), 0.0, total, box=box,
+                              window_real=real, divisor=divisor)
     if isinstance(core, nn.Linear):
         weight = core.weight.detach().cpu().double()[channel]
         bias = float(core.bias[channel]) if core.bias is not None else 0.0

@@ -43,6 +43,9 @@ def test_mean_normalise(questions):
     q3.assert_check_failed(lambda x: x - x.mean(axis=1, keepdims=True), "each band")
     q3.assert_check_failed(lambda x: x - x.mean(), "one mean per band")
     q3.assert_check_failed(lambda x: (x - x.mean(axis=0)) / (x.std(axis=0) + 1e-5), "standard deviation")
+    q3.assert_check_failed(lambda x: (x - x.mean(axis=0)) / x.std(axis=0, ddof=1), "whichever ddof")
+    q3.assert_check_failed(lambda x: (x - x.mean(axis=0)) / (torch.tensor(x).std(dim=0).numpy() + 1e-5),
+                           "standard deviation")                      # torch's std is the sample std (ddof=1)
     q3.assert_check_failed(lambda x: x, "wrong values")
     q3.assert_check_failed(lambda x: x[:2], "keep the shape")
     q3.assert_check_failed(lambda x: float(x.mean()), "same shape")
@@ -57,6 +60,8 @@ def test_floor_under_the_log(questions):
     q4.assert_check_failed(lambda x, db: np.maximum(x, x.max() - db), "natural logs")
     q4.assert_check_failed(lambda x, db: np.minimum(x, x.max() - db * ln10 / 10), "np.maximum, not np.minimum")
     q4.assert_check_failed(lambda x, db: np.maximum(x, x.max(axis=1, keepdims=True) - db * ln10 / 10), "not per band")
+    q4.assert_check_failed(lambda x, db: np.maximum(x, x.max() - db * ln10 / 20), "amplitudes")
+    q4.assert_check_failed(lambda x, db: np.maximum(x, x.max() - db / 20 * ln10), "10 · log10")
     q4.assert_check_failed(lambda x, db: x, "wrong values")
     q4.assert_check_failed(40.0, "should be a function")
     q4.assert_check_passed(lambda x, db: torch.clamp(torch.tensor(x), min=float(x.max() - db * ln10 / 10)))

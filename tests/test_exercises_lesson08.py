@@ -37,3 +37,22 @@ def test_unit_by_hand_other_answers():
     q.assert_check_failed(lambda m, k, b, r, c: [1.0], "one number")
     q.assert_check_failed(3.0, "should be a function")
     q.assert_check_failed(lambda m, k, b, r, c: 1 / 0, "ZeroDivisionError")
+
+
+def test_unit_by_hand_a_flipped_kernel_is_named_not_taken_for_channel_0():
+    """A true convolution (kernel flipped) was told 'sum over all channels': the ReLU made both give 0."""
+    q = UnitByHand()
+
+    def true_convolution(maps, kernel, bias, row, col):
+        k = kernel.shape[-1]
+        flipped = torch.nn.functional.conv2d(maps[None], kernel.flip(-2, -1)[None], torch.tensor([bias], dtype=maps.dtype))
+        return float(torch.relu(flipped[0, 0, row, col]))
+
+    def conv2d_by_pytorch(maps, kernel, bias, row, col):
+        out = torch.nn.functional.conv2d(maps[None], kernel[None], torch.tensor([bias], dtype=maps.dtype))
+        return float(torch.relu(out[0, 0, row, col]))
+
+    q.assert_check_failed(true_convolution, "cross-correlation")
+    q.assert_check_passed(conv2d_by_pytorch)
+    q.assert_check_failed(lambda m, k, b, r, c: float(torch.relu((m[0, r:r + k.shape[-1], c:c + k.shape[-1]] * k[0]).sum() + b)),
+                          "every input channel")

@@ -126,6 +126,20 @@ def test_average_pooling_with_padding_counts_like_pytorch():
         x = torch.arange(1.0, 17.0).reshape(1, 1, 4, 4)
         unit = unit_contributions(model, x, "0", 0, 0, 0)    # window rows −1…1: 4 real pixels 1, 2, 5, 6
         assert unit.value == pytest.approx(14 / (9 if include else 4)) == pytest.approx(unit.forward_value)
+        assert unit.divisor == (9 if include else 4) and f"sum +14.0000 / {unit.divisor} =" in unit.explain()
+
+
+def test_a_padded_pooling_window_is_described_by_its_size_not_by_its_real_pixels():
+    """Lesson 08's corner window of AvgPool2d(2, padding=1) was labelled '(1×1)': it is 2×2, one real pixel."""
+    model = nn.Sequential(nn.AvgPool2d(2, padding=1))
+    x = torch.arange(1.0, 50.0).reshape(1, 1, 7, 7)
+    corner = unit_contributions(model, x, "0", 0, 0, 0)
+    assert corner.patches[0].shape == (2, 2) and corner.window_real.tolist() == [[False, False], [False, True]]
+    assert corner.value == pytest.approx(1 / 4) == pytest.approx(corner.forward_value)
+    text = corner.explain()
+    assert "2×2, 1 real pixel + 3 of padding (the real ones: rows 0–0, cols 0–0)" in text and "1×1" not in text
+    inside = unit_contributions(model, x, "0", 0, 1, 1)                 # rows 1–2, cols 1–2: no padding
+    assert "window of input map 0: 2×2 (rows 1–2, cols 1–2)" in inside.explain()
 
 
 def test_the_c3_table_cuts_channels_off():

@@ -119,3 +119,24 @@ def test_mismatched_models_are_reported():
         copy_keras_weights(keras_model, nn.Sequential(nn.Linear(8, 4)))
     with pytest.raises(ValueError, match="shape"):
         copy_keras_weights(keras_model, nn.Sequential(nn.Linear(8, 3), nn.Linear(3, 2)))
+
+
+def test_every_row_of_the_cheat_sheet_asserts_in_code_not_in_a_comment():
+    """A1's opening promises that every row asserts that Keras and PyTorch agree; its emulation row once had its
+    `same(...)` check inside a comment. A row is a code cell after the setup (which calls import_keras())."""
+    import ast
+    from pathlib import Path
+
+    import nbformat
+
+    notebook = Path(__file__).resolve().parent.parent / "notebooks" / "A1_keras_pytorch_cheatsheet.ipynb"
+    code = [cell.source for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "code"]
+    setup = next(i for i, source in enumerate(code) if "import_keras()" in source)
+    rows = [source for source in code[setup + 1:] if source.strip() != "lesson.finish()"]
+    assert len(rows) >= 15
+    silent = [source.splitlines()[0] for source in rows
+              if not any(isinstance(node, ast.Assert) for node in ast.walk(ast.parse(source)))]
+    assert not silent, f"rows that assert nothing (an assert in a comment does not run): {silent}"
+    emulation = next(source for source in rows if "emulated" in source)
+    assert any(isinstance(node, ast.Assert) and "same(emulated" in ast.unparse(node)
+               for node in ast.walk(ast.parse(emulation)))

@@ -94,7 +94,9 @@ class MeanNormalise(Question):
     mistakes = (("def mean_normalise(log_mel):\n    return log_mel - log_mel.mean(axis=1, keepdims=True)", "each band"),
                 ("def mean_normalise(log_mel):\n    return log_mel - log_mel.mean()", "one mean per band"),
                 ("def mean_normalise(log_mel):\n    centred = log_mel - log_mel.mean(axis=0)\n"
-                 "    return centred / centred.std(axis=0)", "standard deviation"))
+                 "    return centred / centred.std(axis=0)", "standard deviation"),
+                ("def mean_normalise(log_mel):\n    centred = log_mel - log_mel.mean(axis=0)\n"
+                 "    return centred / centred.std(axis=0, ddof=1)", "whichever ddof"))
 
     @staticmethod
     def cases() -> list[np.ndarray]:
@@ -121,10 +123,11 @@ class MeanNormalise(Question):
             if np.allclose(got, log_mel - log_mel.mean(), atol=1e-6):
                 raise Incorrect("that subtracts one mean for the whole clip; a microphone's colour differs per band, so "
                                 "take one mean per band: log_mel.mean(axis=0).")
-            if np.allclose(got, centred / (log_mel.std(axis=0) + 1e-12), atol=1e-4) or \
-                    np.allclose(got, centred / (log_mel.std(axis=0) + 1e-5), atol=1e-4):
-                raise Incorrect("mean only: dividing by each band's standard deviation blows up the bands that hold "
-                                "only background noise — the benchmark row 'mean only' shows what it costs.")
+            if any(np.allclose(got, centred / (log_mel.std(axis=0, ddof=ddof) + eps), atol=1e-4)
+                   for ddof in (0, 1) for eps in (1e-12, 1e-5)):
+                raise Incorrect("mean only: dividing by each band's standard deviation (whichever ddof, population or "
+                                "sample) blows up the bands that hold only background noise — the benchmark row "
+                                "'mean only' shows what it costs.")
             raise Incorrect(f"{self.var} gives the wrong values for a {log_mel.shape} array. Try `{self.label}.hint()`.")
 
 
@@ -149,6 +152,7 @@ class FloorUnderTheLog(FunctionQuestion):
         ("floor_log_mel = lambda x, db: np.minimum(x, x.max() - db * np.log(10) / 10)", "np.maximum, not np.minimum"),
         ("floor_log_mel = lambda x, db: np.maximum(x, x.max(axis=0) - db * np.log(10) / 10)", "not per band"),
         ("floor_log_mel = lambda x, db: x[:2]", "keep the shape"),
+        ("floor_log_mel = lambda x, db: np.maximum(x, x.max() - db * np.log(10) / 20)", "amplitudes"),
     )
 
     def cases(self):
@@ -179,6 +183,9 @@ class FloorUnderTheLog(FunctionQuestion):
                 np.allclose(got, np.maximum(log_mel, log_mel.max() - top_db), atol=1e-4):
             return ("top_db is in decibels; the features are natural logs, so the floor lies "
                     "top_db · ln(10) / 10 below the maximum (9.21 for 40 dB).")
+        if np.allclose(got, np.maximum(log_mel, log_mel.max() - top_db * np.log(10) / 20), atol=1e-4):
+            return ("20 · log10 is the decibel for amplitudes; these are energies (powers), and a power ratio in "
+                    "decibels is 10 · log10: top_db decibels are top_db · ln(10) / 10 natural-log units, not / 20.")
         if np.allclose(got, np.minimum(log_mel, log_mel.max() - gap), atol=1e-4):
             return "that caps the loud values; the floor should raise the quiet ones (np.maximum, not np.minimum)."
         for axis in (0, 1):

@@ -39,7 +39,7 @@ class DiscriminatorLoss(FunctionQuestion):
              "torch.ones_like(scores) for real and torch.zeros_like(scores) for fake.",
              "The loss is minimised by D, so it is the cross-entropy itself, not its negative.",
              "Score `fake.detach()`, not `fake`: this step trains D only, and without detach the backward pass "
-             "runs into G as well.")
+             "runs into G as well. Detach D's input, not its output: D still needs the fake term's gradient.")
     hint_text = " ".join(hints)
     solution_code = """
         def discriminator_loss(D, real, fake):
@@ -61,6 +61,16 @@ class DiscriminatorLoss(FunctionQuestion):
          "    r, f = D(real), D(fake)\n"
          "    return F.binary_cross_entropy_with_logits(r, torch.ones_like(r)) + "
          "F.binary_cross_entropy_with_logits(f, torch.zeros_like(f))\n", "detach"),
+        ("def discriminator_loss(D, real, fake):\n"
+         "    r, f = D(real), D(fake).detach()\n"
+         "    return F.binary_cross_entropy_with_logits(r, torch.ones_like(r)) + "
+         "F.binary_cross_entropy_with_logits(f, torch.zeros_like(f))\n", "D(fake).detach()"),
+        ("def discriminator_loss(D, real, fake):\n"
+         "    r = D(real)\n"
+         "    with torch.no_grad():\n"
+         "        f = D(fake)\n"
+         "    return F.binary_cross_entropy_with_logits(r, torch.ones_like(r)) + "
+         "F.binary_cross_entropy_with_logits(f, torch.zeros_like(f))\n", "torch.no_grad()"),
         ("def discriminator_loss(D, real, fake):\n"
          "    r, f = torch.sigmoid(D(real)), torch.sigmoid(D(fake.detach()))\n"
          "    return F.binary_cross_entropy_with_logits(r, torch.ones_like(r)) + "
@@ -118,11 +128,37 @@ class DiscriminatorLoss(FunctionQuestion):
                                 "logits with target 1 plus the mean BCE on the fake logits with target 0.")
             if not loss.requires_grad:
                 raise Incorrect("the loss carries no gradient for D: compute it from D's outputs, without torch.no_grad().")
+            D.zero_grad()
             loss.backward()
             if source.grad is not None and source.grad.abs().sum() > 0:
                 raise Incorrect("the backward pass reached the generator's output: score `fake.detach()` in D's step, "
                                 "so that training D does not push gradients into G.")
+            self._check_gradients_of_D(D, real, fake, scale=got / expected)
             D.zero_grad()
+
+    @staticmethod
+    def _check_gradients_of_D(D, real, fake, scale: float) -> None:
+        """The values alone cannot tell `D(fake.detach())` from `D(fake).detach()`: compare D's gradients too.
+
+        ``scale`` is 1, or 1/2 for an answer that averages the two terms (its gradient is halved as well).
+        """
+        params = list(D.parameters())
+        got = [torch.zeros_like(p) if p.grad is None else p.grad.detach().clone() for p in params]
+        with torch.enable_grad():
+            expected = torch.autograd.grad(_reference_d_loss(D, real, fake), params)
+            real_scores = D(real)
+            real_only = torch.autograd.grad(
+                F.binary_cross_entropy_with_logits(real_scores, torch.ones_like(real_scores)), params)
+        matches = lambda reference: all(torch.allclose(g, scale * r, rtol=1e-4, atol=1e-6)  # noqa: E731
+                                        for g, r in zip(got, reference))
+        if matches(expected):
+            return
+        if matches(real_only):
+            raise Incorrect("the fake term gives D's parameters no gradient: `D(fake).detach()` or scoring the fakes "
+                            "under torch.no_grad() cuts D off as well, so D never learns to say 'fake'. Detach the "
+                            "input, not D's output: `D(fake.detach())`.")
+        raise Incorrect("the loss has the right value but not the right gradient for D's parameters: compute both "
+                        "terms from D's outputs, with only the fake input detached: `D(fake.detach())`.")
 
 
 class MinimaxGradient(NumberQuestion):
@@ -161,44 +197,83 @@ class MinimaxGradient(NumberQuestion):
 
 
 class GeneratorParameters(NumberQuestion):
-    """Trainable parameters of DCGANGenerator(z_dim=64, width=32)."""
+    """Trainable parameters of the notebook's generator DCGANGenerator(z_dim, width) (width 32 full, 16 quick)."""
 
     var = "n_generator_parameters"
     units = "parameter count"
-    prompt = ("Count, by hand, the trainable parameters of the notebook's generator `DCGANGenerator(z_dim=64, "
-              "width=32)`: Linear(64 → 64·7·7, no bias), BatchNorm1d(3136), ConvTranspose2d(64 → 32, 4×4, no bias), "
-              "BatchNorm2d(32), ConvTranspose2d(32 → 1, 4×4, with bias). Set `n_generator_parameters` (then compare "
-              "with count_parameters(G)).")
+    needs = ("z_dim", "width")      # the notebook's own: its G is DCGANGenerator(z_dim=z_dim, width=width)
+    DEFAULT_Z_DIM, DEFAULT_WIDTH = 64, 32          # full mode's, where no notebook says otherwise
     hints = ("A Linear(a → b) without bias has a·b weights; a ConvTranspose2d(c_in → c_out, k×k) has c_in·c_out·k·k.",
              "BatchNorm has two trainable numbers per feature (γ and β); its running mean and variance are buffers, "
              "not parameters.")
     hint_text = " ".join(hints)
     solution_code = """
-        linear = 64 * (64 * 7 * 7)            # no bias: BatchNorm's shift plays its part
-        bn1 = 2 * (64 * 7 * 7)                # gamma and beta per feature
-        up1 = 64 * 32 * 4 * 4                 # no bias
-        bn2 = 2 * 32
-        up2 = 32 * 1 * 4 * 4 + 1              # with a bias
+        channels = 2 * width                  # the Linear makes 2·width maps of 7×7
+        linear = z_dim * (channels * 7 * 7)   # no bias: BatchNorm's shift plays its part
+        bn1 = 2 * (channels * 7 * 7)          # gamma and beta per feature
+        up1 = channels * width * 4 * 4        # no bias
+        bn2 = 2 * width
+        up2 = width * 1 * 4 * 4 + 1           # with a bias
         n_generator_parameters = linear + bn1 + up1 + bn2 + up2
     """
-    mistakes = (("n_generator_parameters = 64 * 3136 + 64 * 32 * 16 + 32 * 16 + 1", "BatchNorm"),
-                ("n_generator_parameters = 64 * 3136 + 3136 + 2 * 3136 + 64 * 32 * 16 + 32 + 64 + 32 * 16 + 1", "bias=False"),
-                ("n_generator_parameters = 64 * 3136 + 4 * 3136 + 64 * 32 * 16 + 4 * 32 + 32 * 16 + 1", "buffers"))
-    correct_message = "240,321 — nearly all of them (200,704) in the first Linear layer that makes the 7×7 maps."
+    mistakes = (("n_generator_parameters = z_dim * 2 * width * 49 + 2 * width * width * 16 + width * 16 + 1", "BatchNorm"),
+                ("n_generator_parameters = (z_dim + 1) * 2 * width * 49 + 4 * width * 49 + (2 * width * 16 + 1) * width"
+                 " + 2 * width + width * 16 + 1", "bias=False"),
+                ("n_generator_parameters = z_dim * 2 * width * 49 + 8 * width * 49 + 2 * width * width * 16"
+                 " + 4 * width + width * 16 + 1", "buffers"),
+                ("n_generator_parameters = 240_321 if width == 16 else 111_969", "the count for width="))
+
+    def geometry(self) -> tuple[int, int]:
+        """(z_dim, width) of the generator the question is about: the notebook's, else full mode's (64, 32)."""
+        z_dim, width = self._namespace.get("z_dim", self.DEFAULT_Z_DIM), self._namespace.get("width", self.DEFAULT_WIDTH)
+        ok = lambda n: isinstance(n, int) and not isinstance(n, bool) and n > 0  # noqa: E731
+        return (z_dim, width) if ok(z_dim) and ok(width) else (self.DEFAULT_Z_DIM, self.DEFAULT_WIDTH)
+
+    @property
+    def prompt(self) -> str:  # type: ignore[override]
+        z_dim, width = self.geometry()
+        c = 2 * width
+        return (f"Count, by hand, the trainable parameters of the notebook's generator `G = DCGANGenerator(z_dim={z_dim}, "
+                f"width={width})` (its `width` is 32 in full mode, 16 in quick mode): Linear({z_dim} → {c}·7·7, no "
+                f"bias), BatchNorm1d({c * 49}), ConvTranspose2d({c} → {width}, 4×4, no bias), BatchNorm2d({width}), "
+                f"ConvTranspose2d({width} → 1, 4×4, with bias). Set `n_generator_parameters` (then compare with "
+                "count_parameters(G)).")
+
+    @property
+    def correct_message(self) -> str:  # type: ignore[override]
+        z_dim, width = self.geometry()
+        linear = z_dim * 2 * width * 49
+        return (f"{self.expected():,} for width={width} — nearly all of them ({linear:,}) in the first Linear layer "
+                "that makes the 7×7 maps.")
+
+    def solution_namespace(self) -> dict:
+        return dict(super().solution_namespace(), z_dim=self.DEFAULT_Z_DIM, width=self.DEFAULT_WIDTH)
+
+    @staticmethod
+    def count(z_dim: int, width: int) -> int:
+        with torch.random.fork_rng(devices=[]):
+            return count_parameters(DCGANGenerator(z_dim=z_dim, width=width))
 
     def expected(self) -> int:
-        with torch.random.fork_rng(devices=[]):
-            return count_parameters(DCGANGenerator(z_dim=64, width=32))
+        return self.count(*self.geometry())
 
     def wrong_answer_hints(self) -> dict:
-        c = 64 * 7 * 7
-        core = 64 * c + 64 * 32 * 16 + 32 * 16 + 1
-        return {core: "you left out BatchNorm's parameters: γ and β for each of the 3,136 + 32 features.",
-                core + 2 * c + 64 + c + 32: "the Linear and the first ConvTranspose2d are built with bias=False "
-                                            "(BatchNorm's β follows them): no biases there.",
-                core + 4 * c + 4 * 32: "BatchNorm's running mean and variance are buffers, not trainable parameters: "
-                                       "count only γ and β.",
-                core + 2 * c + 64 - 1: "the last ConvTranspose2d has a bias (one number, one output channel)."}
+        z_dim, width = self.geometry()
+        c = 2 * width * 7 * 7                          # the Linear's outputs, BatchNorm1d's features
+        core = z_dim * c + 2 * width * width * 16 + width * 16 + 1
+        hints = {core: f"you left out BatchNorm's parameters: γ and β for each of the {c:,} + {width} features.",
+                 core + 2 * c + 2 * width + c + width: "the Linear and the first ConvTranspose2d are built with "
+                                                       "bias=False (BatchNorm's β follows them): no biases there.",
+                 core + 4 * c + 4 * width: "BatchNorm's running mean and variance are buffers, not trainable "
+                                           "parameters: count only γ and β.",
+                 core + 2 * c + 2 * width - 1: "the last ConvTranspose2d has a bias (one number, one output channel)."}
+        for other in (16, 32):
+            if other != width:
+                mode = "full" if other == 32 else "quick"
+                hints.setdefault(self.count(z_dim, other),
+                                 f"that is the count for width={other}, {mode} mode's generator; this notebook's G has "
+                                 f"width={width}: count with that width.")
+        return hints
 
 
 class ModesMissing(FunctionQuestion):
@@ -227,12 +302,18 @@ class ModesMissing(FunctionQuestion):
         ("def modes_missing(counts, min_share=0.05):\n"
          "    shares = np.asarray(counts) / np.sum(counts)\n"
          "    return [int(d) for d in np.flatnonzero(shares <= min_share)]\n", "exactly"),
+        ("def modes_missing(counts, min_share=0.05):\n"
+         "    shares = np.asarray(counts) / np.sum(counts)\n"
+         "    return [int(d) for d in np.flatnonzero(shares < 0.05)]\n", "ignores"),
     )
     correct_message = "a class histogram is the quickest mode-collapse detector; the notebook's tables print it."
+    DEFAULT_MIN_SHARE = 0.05
 
     def cases(self):
         yield (np.array([100, 98, 102, 97, 101, 99, 103, 100, 100, 100]), 0.05), []
         yield (np.array([190, 0, 120, 3, 140, 150, 10, 160, 120, 107]), 0.05), [1, 3, 6]
+        yield (np.array([190, 0, 120, 3, 140, 150, 10, 160, 120, 107]), 0.13), [1, 2, 3, 6, 8, 9]   # same counts,
+        yield (np.array([190, 0, 120, 3, 140, 150, 10, 160, 120, 107]), 0.002), [1]                # other min_share
         yield (np.array([50, 50, 50, 50, 50, 50, 50, 50, 50, 550]), 0.05), []      # exactly 5 % each: covered
         yield (np.array([0, 0, 0, 0, 0, 0, 0, 0, 1000, 0]), 0.01), [0, 1, 2, 3, 4, 5, 6, 7, 9]
 
@@ -256,6 +337,11 @@ class ModesMissing(FunctionQuestion):
                 raise Incorrect(f"{call} returned {got_list}: those are the covered classes; return the missing ones.")
             if got_list == [int(d) for d in np.flatnonzero(shares <= min_share)]:
                 raise Incorrect(f"{call} returned {got_list}: a class with exactly min_share is covered: use <, not <=.")
+            default = ModesMissing.DEFAULT_MIN_SHARE
+            if min_share != default and got_list == [int(d) for d in np.flatnonzero(shares < default)]:
+                raise Incorrect(f"{call} returned {got_list}, the answer for min_share={default}: your function "
+                                "ignores its `min_share` argument; compare the shares with `min_share`, not a fixed "
+                                f"{default}.")
             raise Incorrect(f"{call} returned {got_list}, expected {expected}.")
 
 

@@ -137,6 +137,14 @@ class UnitByHand(Question):
          "    k = kernel.shape[-1]\n"
          "    return float(torch.relu((maps[:, row - k // 2:row + k // 2 + 1, col - k // 2:col + k // 2 + 1] * kernel).sum() + bias))",
          "top-left"),
+        ("def unit_value(maps, kernel, bias, row, col):\n"
+         "    k = kernel.shape[-1]\n"
+         "    return float(torch.relu((maps[:, row:row + k, col:col + k] * kernel.flip(-2, -1)).sum() + bias))",
+         "cross-correlation"),
+        ("def unit_value(maps, kernel, bias, row, col):\n"
+         "    k = kernel.shape[-1]\n"
+         "    return float(torch.relu((maps[:, row:row + k, col:col + k] * torch.rot90(kernel, 2, (1, 2))).sum() + bias))",
+         "flipped the kernel"),
     )
 
     @staticmethod
@@ -157,36 +165,66 @@ class UnitByHand(Question):
         k = kernel.shape[-1]
         cases.append((maps, -kernel, -abs(bias) - float((maps[:, row:row + k, col:col + k] * kernel).sum().abs()) - 1,
                       row, col))
+        # and one where every value is positive, so that no ReLU hides which mistake it was (a flipped kernel and
+        # channel 0 alone both give 0 where the sums are negative)
+        maps, kernel, bias, row, col = cases[1]
+        cases.append((maps.abs(), kernel.abs(), abs(bias), row, col))
+        first_failure = None           # (call, got, expected) of the first case the answer gets wrong
+        explained = None               # the mistakes that explain every failing case, in the order of `candidates`
         for maps, kernel, bias, row, col in cases:
             k = kernel.shape[-1]
-            got = value(maps.clone(), kernel.clone(), bias, row, col)
+            try:
+                got = value(maps.clone(), kernel.clone(), bias, row, col)
+            except Exception:
+                if first_failure is None:
+                    raise
+                break                  # already wrong on an earlier case: name that mistake
             if isinstance(got, torch.Tensor) and got.numel() == 1:
                 got = float(got)
             if not isinstance(got, numbers.Real):
-                raise Incorrect(f"unit_value should return one number (a float), got {type(got).__name__}")
+                if first_failure is None:
+                    raise Incorrect(f"unit_value should return one number (a float), got {type(got).__name__}")
+                break
             patch = maps[:, row:row + k, col:col + k]
             pre = float((patch * kernel).sum() + bias)
             expected = max(pre, 0.0)
             if abs(got - expected) <= 1e-6 * max(1.0, abs(expected)):
                 continue
-            call = f"unit_value(maps {tuple(maps.shape)}, kernel {tuple(kernel.shape)}, bias {bias:.3f}, {row}, {col})"
-            candidates = {
-                "you forgot the bias: add it before the ReLU.": max(pre - bias, 0.0),
-                "you forgot the ReLU: a negative sum becomes 0.": pre,
-                "a filter reads every input channel: sum patch × kernel over all C channels, not only channel 0.":
-                    max(float((patch[0] * kernel[0]).sum() + bias), 0.0),
-                "rows first: the patch is maps[:, row:row + K, col:col + K] (you swapped row and col).":
-                    max(float((maps[:, col:col + k, row:row + k] * kernel).sum() + bias), 0.0)
-                    if col + k <= maps.shape[1] and row + k <= maps.shape[2] else None,
-                "without padding, (row, col) is the patch's top-left corner, not its centre.":
-                    max(float((maps[:, row - k // 2:row + k // 2 + 1, col - k // 2:col + k // 2 + 1] * kernel).sum()
-                              + bias), 0.0) if row >= k // 2 and col >= k // 2 else None,
-            }
-            for message, wrong in candidates.items():
-                if wrong is not None and abs(got - wrong) <= 1e-6 * max(1.0, abs(wrong)):
-                    raise Incorrect(f"{call} returned {got:.4f}, expected {expected:.4f}: {message}")
-            raise Incorrect(f"{call} returned {got:.4f}, expected {expected:.4f}.")
+            if first_failure is None:
+                call = f"unit_value(maps {tuple(maps.shape)}, kernel {tuple(kernel.shape)}, bias {bias:.3f}, {row}, {col})"
+                first_failure = (call, got, expected)
+            # the ReLU sends many wrong sums to 0: a mistake is named only if it explains every case the answer fails
+            matching = [message for message, wrong in self._candidates(maps, kernel, bias, row, col).items()
+                        if wrong is not None and abs(got - wrong) <= 1e-6 * max(1.0, abs(wrong))]
+            explained = matching if explained is None else [m for m in explained if m in matching]
+        if first_failure is None:
+            return
+        call, got, expected = first_failure
+        if explained:
+            raise Incorrect(f"{call} returned {got:.4f}, expected {expected:.4f}: {explained[0]}")
+        raise Incorrect(f"{call} returned {got:.4f}, expected {expected:.4f}.")
 
+    @staticmethod
+    def _candidates(maps, kernel, bias, row, col) -> dict:
+        """Known mistakes → the value each would give for this case (None where it cannot be computed)."""
+        k = kernel.shape[-1]
+        patch = maps[:, row:row + k, col:col + k]
+        pre = float((patch * kernel).sum() + bias)
+        return {
+            "you forgot the bias: add it before the ReLU.": max(pre - bias, 0.0),
+            "you forgot the ReLU: a negative sum becomes 0.": pre,
+            "you flipped the kernel: that is the textbook convolution, but PyTorch's Conv2d computes "
+            "cross-correlation — multiply the patch by the kernel as it is, no flip.":
+                max(float((patch * kernel.flip(-2, -1)).sum() + bias), 0.0),
+            "a filter reads every input channel: sum patch × kernel over all C channels, not only channel 0.":
+                max(float((patch[0] * kernel[0]).sum() + bias), 0.0),
+            "rows first: the patch is maps[:, row:row + K, col:col + K] (you swapped row and col).":
+                max(float((maps[:, col:col + k, row:row + k] * kernel).sum() + bias), 0.0)
+                if col + k <= maps.shape[1] and row + k <= maps.shape[2] else None,
+            "without padding, (row, col) is the patch's top-left corner, not its centre.":
+                max(float((maps[:, row - k // 2:row + k // 2 + 1, col - k // 2:col + k // 2 + 1] * kernel).sum()
+                          + bias), 0.0) if row >= k // 2 and col >= k // 2 else None,
+        }
 
 QUESTIONS = [ReceptiveFieldSize, C3Inputs, UnitByHand]
 bind = make_binder(QUESTIONS)
