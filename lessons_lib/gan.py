@@ -464,6 +464,95 @@ def measure_digits(judge: Judge, images, real_features, asked=None, threshold: f
                    frechet_distance(features, real_features), asked_share, len(predicted))
 
 
+# --- what the judge's numbers miss: copying and sameness ------------------------------------------------
+
+# exact differences, not the faster |a|² + |b|² − 2a·b, whose rounding leaves identical points ~1e-3 apart
+EXACT = "donot_use_mm_for_euclid_dist"
+
+
+def nearest_distances(queries: torch.Tensor, references: torch.Tensor, chunk: int = 250) -> np.ndarray:
+    """Euclidean distance from each row of ``queries`` (N, ...) to its nearest row of ``references`` (M, ...), both
+    flattened to vectors; computed ``chunk`` queries at a time so that 60,000 references fit in memory."""
+    q, r = queries.reshape(len(queries), -1).float(), references.reshape(len(references), -1).float()
+    if q.shape[1] != r.shape[1]:
+        raise ValueError(f"queries and references must have the same size per item, got {tuple(queries.shape[1:])} "
+                         f"and {tuple(references.shape[1:])}")
+    nearest = torch.cat([torch.cdist(q[i:i + chunk], r).argmin(1) for i in range(0, len(q), chunk)])
+    return (q - r[nearest]).norm(dim=1).numpy()     # the fast search's rounding removed: a copy is at 0
+
+
+def kth_neighbour_radii(features: np.ndarray, k: int = 3) -> np.ndarray:
+    """For each row, the distance to its k-th nearest other row (the radius of its ball in Kynkäänniemi et al.'s
+    precision and recall)."""
+    f = torch.as_tensor(np.asarray(features, dtype=np.float32))
+    if not 1 <= k < len(f):
+        raise ValueError(f"k must be between 1 and {len(f) - 1} (one less than the number of rows), got {k}")
+    distances = torch.cdist(f, f, compute_mode=EXACT)
+    return distances.kthvalue(k + 1, dim=1).values.numpy()    # k + 1: each row's nearest is itself, at distance 0
+
+
+def covered_share(points: np.ndarray, centres: np.ndarray, radii: np.ndarray) -> float:
+    """Share of ``points`` inside at least one ball (``centres`` (M, d), ``radii`` (M,))."""
+    distances = torch.cdist(torch.as_tensor(np.asarray(points, dtype=np.float32)),
+                            torch.as_tensor(np.asarray(centres, dtype=np.float32)), compute_mode=EXACT)
+    return float((distances <= torch.as_tensor(radii)[None, :]).any(1).float().mean())
+
+
+def precision_recall(real_features, fake_features, k: int = 3) -> tuple[float, float]:
+    """Improved precision and recall (Kynkäänniemi et al., 2019) in a feature space: precision is the share of fakes
+    inside the real digits' manifold (the union of balls reaching each real digit's k-th nearest real neighbour),
+    recall the share of real digits inside the fakes' manifold. A sampler of a few good digits has high precision and
+    almost no recall; one that covers every kind of digit has both."""
+    real, fake = np.asarray(real_features), np.asarray(fake_features)
+    return (covered_share(fake, real, kth_neighbour_radii(real, k)),
+            covered_share(real, fake, kth_neighbour_radii(fake, k)))
+
+
+def within_class_spread(features, labels) -> float:
+    """Mean distance between two different digits of the same class (``labels``: the judge's reading), averaged over
+    the classes with at least two digits: 0 when every digit of a class is the same picture."""
+    f = torch.as_tensor(np.asarray(features, dtype=np.float32))
+    labels = np.asarray(labels)
+    if len(labels) != len(f):
+        raise ValueError(f"{len(f)} feature rows but {len(labels)} labels")
+    means = []
+    for label in np.unique(labels):
+        members = f[torch.as_tensor(labels == label)]
+        if len(members) >= 2:
+            n = len(members)
+            means.append(float(torch.cdist(members, members, compute_mode=EXACT).sum()) / (n * (n - 1)))
+    if not means:
+        raise ValueError("no class has two digits: the spread within a class is undefined")
+    return float(np.mean(means))
+
+
+@dataclass
+class BeyondTheJudge:
+    """What the judge's three numbers miss (see ``beyond_the_judge``)."""
+    precision: float
+    recall: float
+    copying: float        # median distance to the nearest training digit, over real test digits' (1: like new digits)
+    sameness: float       # within-class spread of the judge's features, over real test digits' (1: as varied)
+
+    def __str__(self) -> str:
+        return (f"precision {100 * self.precision:.1f} %, recall {100 * self.recall:.1f} %, distance to the nearest "
+                f"training digit {self.copying:.2f}× a test digit's, spread within a class {self.sameness:.2f}× real")
+
+
+def beyond_the_judge(judge: Judge, images, train_images, real_images, k: int = 3) -> BeyondTheJudge:
+    """Precision and recall of ``images`` against ``real_images`` in the judge's feature space, how close they sit to
+    ``train_images`` (pixels, relative to ``real_images``' own distance to the training digits) and how varied each
+    class is (relative to ``real_images``). ``real_images`` should be test digits, never training digits."""
+    x, real, train = to_unit(images), to_unit(real_images), to_unit(train_images)
+    probabilities, features = judge_outputs(judge, x)
+    real_probabilities, real_features = judge_outputs(judge, real)
+    precision, recall = precision_recall(real_features, features, k)
+    copying = np.median(nearest_distances(x, train)) / np.median(nearest_distances(real, train))
+    sameness = (within_class_spread(features, probabilities.argmax(1))
+                / within_class_spread(real_features, real_probabilities.argmax(1)))
+    return BeyondTheJudge(precision, recall, float(copying), float(sameness))
+
+
 # --- super-resolution plumbing ------------------------------------------------------------------------
 
 def downsample(images: torch.Tensor, factor: int = 2) -> torch.Tensor:

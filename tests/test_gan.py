@@ -287,3 +287,40 @@ def test_cluster_digits_is_seeded_and_sample_clusters_follows_the_sizes():
     ids = torch.tensor([0] * 90 + [1] * 10)
     drawn = sample_clusters(ids, 5000, torch.Generator().manual_seed(0))
     assert abs((drawn == 1).float().mean().item() - 0.10) < 0.02
+
+
+def test_precision_recall_and_spread_catch_a_lookup_table():
+    rng = np.random.default_rng(0)
+    real, other = rng.standard_normal((400, 8)), rng.standard_normal((400, 8))
+    precision, recall = gan.precision_recall(real, other)
+    assert precision > 0.6 and recall > 0.6, "two samples of one distribution cover each other"
+    table = np.repeat(real[:10], 40, axis=0)                 # 10 real points, 40 times each
+    precision, recall = gan.precision_recall(real, table)
+    assert precision == 1.0 and recall == pytest.approx(10 / 400), "real points, but only 10 of them"
+    assert gan.within_class_spread(table, np.repeat(np.arange(10), 40)) == 0.0
+    assert gan.within_class_spread(real, np.arange(400) % 10) > 1.0
+    with pytest.raises(ValueError, match="k must be"):
+        gan.kth_neighbour_radii(real[:3], k=3)
+    with pytest.raises(ValueError, match="no class has two"):
+        gan.within_class_spread(real[:3], [0, 1, 2])
+
+
+def test_nearest_distances_finds_copies_and_checks_shapes():
+    references = torch.rand(300, 1, 28, 28)
+    queries = torch.cat([references[:5], torch.rand(5, 1, 28, 28)])
+    distances = gan.nearest_distances(queries, references, chunk=3)
+    assert np.allclose(distances[:5], 0) and (distances[5:] > 1).all()
+    with pytest.raises(ValueError, match="same size"):
+        gan.nearest_distances(torch.rand(2, 10), references)
+
+
+def test_beyond_the_judge_scores_copies_as_copies():
+    from lessons_lib import load_dataset
+    sample = load_dataset("mnist", verbose=False)
+    judge = Judge().eval()                                    # untrained: the measures need features, not skill
+    train, test = sample["x_train"][:600], sample["x_test"][:300]
+    copied = gan.beyond_the_judge(judge, train[:300], train, test)
+    assert copied.copying == 0.0 and copied.precision > 0.5
+    fresh = gan.beyond_the_judge(judge, sample["x_test"][300:600], train, test)
+    assert 0.7 < fresh.copying < 1.4 and 0.7 < fresh.sameness < 1.4
+    assert "precision" in str(fresh)
