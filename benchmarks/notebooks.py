@@ -22,7 +22,8 @@ lessons and modes that were not run are kept; the Markdown table goes next to it
 ``scripts/build_site.py`` builds the website from; .ci/run keeps its full-mode copies in build/executed), --jobs 2 (two notebooks at once, one PyTorch thread each: CI's
 throughput; wall times then include the other notebook, so measure with the default 1), --enforce-spread (each
 lesson's quality bars held to their measured spread, benchmarks/quality_spread.py, where one is stored),
---foreign-isa LESSON:ISA|auto (one more run under another CPU's instruction set, e.g. 06:sse41; CI: auto). Wall times on a busy machine are pessimistic: each run also
+--foreign-isa LESSON:ISA|auto (one more run under another CPU's instruction set, e.g. 06:sse41; CI: auto, rotating by the
+commit count) and --foreign-mode quick|full (its mode; CI: quick). Wall times on a busy machine are pessimistic: each run also
 records the kernel's CPU time and the machine's load average.
 
 Results follow the common contract of ``benchmarks/results/`` (see ``benchmarks/report.py``): besides the per-run
@@ -566,6 +567,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--foreign-isa", metavar="LESSON:ISA|auto", default=None,
                         help="one more run of LESSON under another CPU's instruction set (ISA: " +
                              ", ".join(n for n in ISAS if n != "native") + "); auto: rotate by the commit count")
+    parser.add_argument("--foreign-mode", choices=["quick", "full"], default=None,
+                        help="the mode of the --foreign-isa run (default: the last of --mode); CI: quick, whose spread "
+                             "every lesson has and which fits CI's time")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
@@ -578,7 +582,7 @@ def main(argv: list[str] | None = None) -> int:
     problems, total = [], time.perf_counter()
     jobs = [(lesson, mode, "native") for mode in modes for lesson in lessons]
     if args.foreign_isa:
-        jobs = foreign_job(args.foreign_isa, modes[-1]) + jobs     # first: under emulation it runs longest
+        jobs = foreign_job(args.foreign_isa, args.foreign_mode or modes[-1]) + jobs   # first: emulated, it runs longest
     env = {"OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // args.jobs))} if args.jobs > 1 else None
     run_one = functools.partial(_run_lesson, hard_timeout_factor=args.hard_timeout_factor,
                                 save_executed=args.save_executed, env=env, enforce_spread=args.enforce_spread)
@@ -591,7 +595,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for job in jobs:
             problems += _report(run_one(job), enforce, args)
-    print(f"total: {time.perf_counter() - total:.0f} s for {len(lessons) * len(modes)} notebook runs", flush=True)
+    print(f"total: {time.perf_counter() - total:.0f} s for {len(jobs)} notebook runs", flush=True)
     if problems:
         print("\nBUDGET BROKEN:\n" + "\n".join(f"- {p}" for p in problems), file=sys.stderr, flush=True)
         return 1
