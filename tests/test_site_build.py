@@ -212,3 +212,18 @@ def test_the_site_check_lets_the_prose_quote_an_error_message_but_not_an_output_
     assert check.page_problems(quoted, [], "http://site.invalid/") == []
     shown = page_facts(outputs="Error displaying widget: model not found")
     assert check.page_problems(shown, [], "http://site.invalid/") == ["an output shows 'Error displaying widget'"]
+
+
+def test_the_script_the_site_check_runs_in_each_page_is_valid_javascript():
+    """The site check sends PAGE_FACTS_JS to Chromium; a Python escape such as a bare "\\n" turns into a line break
+    inside a JavaScript string and the whole check dies with a SyntaxError, so parse it here with Node."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("parsing the page script needs Node.js (node)")
+    script = load_site_check().PAGE_FACTS_JS
+    result = subprocess.run([node, "-e", "new Function('return (' + require('fs').readFileSync(0, 'utf8') + ')')"],
+                            input=script, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

@@ -55,7 +55,7 @@ PAGE_FACTS_JS = """async () => {
     unrenderedMath: [...document.querySelectorAll(".math")].filter(m => !m.querySelector("mjx-container"))
                         .map(m => m.textContent.slice(0, 60)),
     prose: prose.join(" "),
-    outputs: [...document.querySelectorAll(".cell_output")].map(o => o.innerText).join("\n"),
+    outputs: [...document.querySelectorAll(".cell_output")].map(o => o.innerText).join("\\n"),
     links: [...document.querySelectorAll("a[href]")].map(a => ({href: a.href, text: a.textContent.trim(),
                                                                  download: a.hasAttribute("download")})),
     widgets: document.querySelectorAll(".jupyter-widgets, script[type*='widget-view'], .widget-area").length,
