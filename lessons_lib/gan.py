@@ -23,6 +23,16 @@ from torch.nn.utils.parametrizations import spectral_norm
 from .training import channels_last, estimate_time, training_step
 
 
+# Lesson 06's ambitious targets (section 5): what a good run of its recipes should reach, in full mode. They are rows
+# of the spread benchmark's report and a table in the lesson (quality.targets_against_spread), never a learner's bar.
+QUALITY_TARGETS = {
+    "self-conditioned GAN: recognisable share": 0.80,
+    "self-conditioned GAN: smallest class share": 0.05,
+    "conditional GAN: recognisable share": 0.95,
+    "conditional GAN: share of the asked class": 0.95,
+}
+
+
 # --- 2-D: a ring of Gaussians --------------------------------------------------------------------------
 
 RING_MODES = 8

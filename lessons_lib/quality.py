@@ -29,6 +29,7 @@ import json
 import math
 import numbers
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import settings
@@ -120,6 +121,41 @@ def measured(name: str, mode: str | None = None) -> dict | None:
     if len(entries) > 1:
         raise ValueError(f"check names must be unique across lessons; {name!r} is measured in {len(entries)}")
     return entries[0] if entries else None
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """An ambitious target against the stored spread: how many of the measured runs reached it, the worst and mean."""
+    name: str
+    target: float
+    kind: str
+    runs: int
+    met: int
+    worst: float
+    mean: float
+
+    @property
+    def always_met(self) -> bool:
+        return self.runs > 0 and self.met == self.runs
+
+
+def targets_against_spread(targets: dict[str, float], mode: str = "full") -> list[TargetRow]:
+    """One TargetRow per ``{check name: target}``: the target held against every stored run of that check in ``mode``.
+
+    Raises ``LookupError`` naming the checks the spread benchmark has not measured in that mode (run
+    ``benchmarks/quality_spread.py``). Introduced in notebook 06 (the GAN's targets: benchmark rows, not bars).
+    """
+    missing = [name for name in targets if measured(name, mode) is None]
+    if missing:
+        raise LookupError(f"no stored {mode}-mode spread for {missing}: run `python benchmarks/quality_spread.py "
+                          f"--mode {mode}` (see benchmarks/quality_spread.py)")
+    rows = []
+    for name, target in targets.items():
+        entry = measured(name, mode)
+        values = entry["values"]
+        reached = [v >= target if entry["kind"] == "at_least" else v <= target for v in values]
+        rows.append(TargetRow(name, target, entry["kind"], len(values), sum(reached), entry["worst"], entry["mean"]))
+    return rows
 
 
 # Checks whose measured spread is so wide that no bar below its worst run would still fail an untrained model: the

@@ -240,7 +240,7 @@ def test_recorded_verdicts_follow_from_the_table():
     _, rows, text = _recorded()
     unconditional = any(r[3] == "" and float(r[1]) >= 80 and float(r[2].split()[0]) >= 5 for r in rows)
     conditional = any(r[3] != "" and float(r[1]) >= 95 and float(r[3]) >= 95 for r in rows)
-    said = dict(re.findall(r"(Unconditional|Conditional) target[^*]*\*\*(met|not met)\*\*", text))
+    said = dict(re.findall(r"(Unconditional|Conditional) target[^*]*\*\*(met|not met)(?: in this one run)?\*\*", text))
     assert said == {"Unconditional": "met" if unconditional else "not met",
                     "Conditional": "met" if conditional else "not met"}, said
 

@@ -142,3 +142,16 @@ def test_a_check_not_yet_robust_says_so_instead_of_failing_on_its_spread(stored,
     assert "not held to its measured spread yet: a toy recipe that swings" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="is not ≤"):                          # its own bar still holds
         quality.at_most("toy distance", 1.65, 1.6)
+
+
+def test_targets_are_held_against_every_stored_run(monkeypatch):
+    spread = {"full": {"99": {"toy share": {"runs": 3, "kind": "at_least", "worst": 0.89, "mean": 0.95,
+                                            "values": [1.0, 0.89, 0.96]},
+                              "toy distance": {"runs": 3, "kind": "at_most", "worst": 1.5, "mean": 1.2,
+                                               "values": [1.0, 1.1, 1.5]}}}}
+    monkeypatch.setattr(quality, "stored_spread", lambda: spread)
+    share, distance = quality.targets_against_spread({"toy share": 0.95, "toy distance": 2.0})
+    assert (share.met, share.runs, share.always_met, share.worst) == (2, 3, False, 0.89)
+    assert (distance.met, distance.always_met) == (3, True)
+    with pytest.raises(LookupError, match="no stored full-mode spread for \\['toy other'\\]"):
+        quality.targets_against_spread({"toy other": 1.0})
