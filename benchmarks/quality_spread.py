@@ -44,6 +44,7 @@ import notebooks as nbbench  # noqa: E402  (benchmarks/notebooks.py: fresh kerne
 sys.path.insert(1, str(nbbench.ROOT))    # lessons_lib from this checkout
 
 from lessons_lib.gan import QUALITY_TARGETS  # noqa: E402
+from lessons_lib.quality import meets, runs_meeting  # noqa: E402
 
 ROOT = nbbench.ROOT
 RESULTS = ROOT / "benchmarks" / "results" / "quality_spread.json"
@@ -91,15 +92,20 @@ def check_lines(path: Path) -> list[str]:
             for line in cell.source.splitlines() if calls_a_check(line)]
 
 
-def last_check_cell(path: Path) -> int:
-    """The index of the last cell that calls a quality check (the run stops there)."""
+def last_check_cell(path: Path, names: list[str] | None = None) -> int:
+    """The index of the last cell that calls a quality check (the run stops there), or one of the checks ``names``
+    (a partial re-measure stops there)."""
     import nbformat
+
+    def wanted(line: str) -> bool:
+        return calls_a_check(line) and (names is None or any(f'"{n}"' in line or f"'{n}'" in line for n in names))
 
     notebook = nbformat.read(path, as_version=4)
     cells = [i for i, cell in enumerate(notebook.cells)
-             if cell.cell_type == "code" and any(calls_a_check(line) for line in cell.source.splitlines())]
+             if cell.cell_type == "code" and any(wanted(line) for line in cell.source.splitlines())]
     if not cells:
-        raise SystemExit(f"{path.name} has no quality check (at_least/at_most): nothing to measure")
+        raise SystemExit(f"{path.name} has no quality check (at_least/at_most): nothing to measure" if names is None
+                         else f"{path.name} calls none of the checks {names}")
     return cells[-1]
 
 
@@ -109,19 +115,6 @@ def check_names(path: Path) -> list[str]:
 
     return [match.group(2) for line in check_lines(path)
             for match in [re.search(r"at_(?:least|most)\(\s*([\"'])(.+?)\1", line)] if match]
-
-
-def last_cell_calling(path: Path, names: list[str]) -> int:
-    """The index of the last cell that calls one of the checks ``names`` (a partial re-measure stops there)."""
-    import nbformat
-
-    notebook = nbformat.read(path, as_version=4)
-    cells = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"
-             and any(calls_a_check(line) and (f'"{name}"' in line or f"'{name}'" in line)
-                     for line in cell.source.splitlines() for name in names)]
-    if not cells:
-        raise SystemExit(f"{path.name} calls none of the checks {names}")
-    return cells[-1]
 
 
 class NotReproduced(RuntimeError):
@@ -232,8 +225,9 @@ def contract_rows(summary: dict) -> list[dict]:
                 if target is not None:
                     rows.append({"lesson": lesson, "target": f"{lesson} {mode}: {name} >= {target:g} (worst run)",
                                  "measured": round(entry["worst"], 4), "unit": "", "limit": target, "better": "higher",
-                                 "met": entry["worst"] >= target, "device": f"CPU, {entry['runs']} runs",
-                                 "note": f"met in {sum(v >= target for v in entry['values'])} of "
+                                 "met": meets(entry["worst"], target, entry["kind"]),
+                                 "device": f"CPU, {entry['runs']} runs",
+                                 "note": f"met in {runs_meeting(entry, target)} of "
                                          f"{len(entry['values'])} runs; mean {entry['mean']:.4g}, best {entry['best']:.4g}"})
     return rows
 
@@ -329,7 +323,7 @@ def remeasure(args) -> int:
     unknown = [name for name in args.checks if name not in current]
     if unknown:
         raise SystemExit(f"{path.name} calls no check named {unknown}; it calls {current}")
-    stop_after = last_cell_calling(path, args.checks)
+    stop_after = last_check_cell(path, args.checks)
     modes = ["quick", "full"] if args.mode == "both" else [args.mode]
     stored = load_results(args.output).get("lessons", {}).get(lesson, {}).get("modes", {})
     todo = [(lesson, mode, run) for mode in modes for run in RUNS

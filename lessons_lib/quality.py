@@ -152,10 +152,19 @@ def targets_against_spread(targets: dict[str, float], mode: str = "full") -> lis
     rows = []
     for name, target in targets.items():
         entry = measured(name, mode)
-        values = entry["values"]
-        reached = [v >= target if entry["kind"] == "at_least" else v <= target for v in values]
-        rows.append(TargetRow(name, target, entry["kind"], len(values), sum(reached), entry["worst"], entry["mean"]))
+        rows.append(TargetRow(name, target, entry["kind"], len(entry["values"]), runs_meeting(entry, target),
+                              entry["worst"], entry["mean"]))
     return rows
+
+
+def meets(value: float, target: float, kind: str) -> bool:
+    """``value`` reaches ``target``: at or above it for an ``at_least`` check, at or below it for ``at_most``."""
+    return value >= target if kind == "at_least" else value <= target
+
+
+def runs_meeting(entry: dict, target: float) -> int:
+    """How many runs of a stored spread entry (with its per-run ``values``) reach ``target``."""
+    return sum(meets(value, target, entry["kind"]) for value in entry["values"])
 
 
 # Checks whose measured spread is so wide that no bar below its worst run would still fail an untrained model: the

@@ -172,10 +172,10 @@ def test_check_names_and_the_cell_a_partial_remeasure_stops_at(spread, tmp_path)
     path = tmp_path / "99_toy.ipynb"
     nbformat.write(notebook, path)
     assert spread.check_names(path) == ["first check", "second check"]
-    assert spread.last_cell_calling(path, ["first check"]) == 1
-    assert spread.last_cell_calling(path, ["first check", "second check"]) == 3
+    assert spread.last_check_cell(path, ["first check"]) == 1
+    assert spread.last_check_cell(path, ["first check", "second check"]) == 3
     with pytest.raises(SystemExit, match="calls none"):
-        spread.last_cell_calling(path, ["in prose"])
+        spread.last_check_cell(path, ["in prose"])
 
 
 def test_the_spread_summary_keeps_every_run_value_for_the_targets(stored):
