@@ -33,6 +33,11 @@ def test_permutation_mistakes():
     q.assert_check_failed("3201", "not a string")
     q.assert_check_failed(None, "tuple of 4")
     q.assert_check_passed([3, 2, 0, 1])
+    q.assert_check_passed((-1, -2, 0, 1))        # permute accepts negative axes (issue 29)
+    q.assert_check_passed((-1, 2, -4, 1))
+    q.assert_check_failed((-1, -2, 1, 0), "kh and kw")
+    q.assert_check_failed((3, -1, 0, 1), "once")
+    q.assert_check_failed((4, 2, 0, 1), "once")
 
 
 def test_dense_kernel_mistakes():
@@ -51,3 +56,5 @@ def test_submission_mistakes():
     q.assert_check_failed(lambda labels: ["ImageId,Label"] + [f"{i},{l + 1}" for i, l in enumerate(labels, 1)],
                           "expected the lines")
     q.assert_check_passed(lambda labels: ["ImageId,Label\n"] + [f"{i},{l}\n" for i, l in enumerate(np.asarray(labels), 1)])
+    joined = lambda labels: "\n".join(["ImageId,Label"] + [f"{i},{l}" for i, l in enumerate(labels, 1)])
+    q.assert_check_failed(joined, "one string")   # not "got ['I']" (issue 29)

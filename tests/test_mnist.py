@@ -171,3 +171,27 @@ def test_submission_round_trip_and_checks(tmp_path):
         mnist.read_submission(tmp_path / "header.csv", 1)
     with pytest.raises(ValueError, match="argmax"):
         mnist.write_submission(tmp_path / "p.csv", np.zeros((4, 10)))
+
+
+def test_recipe_step_trains_a_throwaway_copy_with_the_recipes_optimizer(digits):
+    x, y = digits
+    made = []
+
+    def make_model():
+        made.append(fast_mnist_net())
+        return made[-1]
+
+    recipe = mnist.FAST_RECIPE.with_changes(batch_size=32)
+    step = mnist.recipe_step(make_model, recipe, x, y)
+    before = [p.detach().clone() for p in made[0].parameters()]
+    torch.manual_seed(1)
+    state = torch.get_rng_state()
+    step()
+    step()
+    assert len(made) == 1                                  # one throwaway model, made once
+    assert any(not torch.equal(a, b) for a, b in zip(before, made[0].parameters()))    # it steps
+    assert torch.equal(torch.get_rng_state(), state)       # its augmentation draws from its own generator
+    from lessons_lib.training import estimate_time
+
+    estimate = estimate_time(step, steps=100)
+    assert 0 < estimate.seconds_per_step < 5

@@ -89,7 +89,10 @@ class KernelPermutation(Question):
             order = tuple(int(axis) for axis in value)
         except (TypeError, ValueError):
             raise Incorrect(f"`permutation` should be a tuple of 4 axis numbers, got {value!r}") from None
-        if len(order) != 4 or sorted(order) != [0, 1, 2, 3]:
+        if len(order) != 4 or not all(-4 <= axis < 4 for axis in order):
+            raise Incorrect(f"`permutation` must name each of the 4 axes 0, 1, 2, 3 once, got {order}")
+        order = tuple(axis % 4 for axis in order)   # permute accepts negative axes: -1 is axis 3
+        if sorted(order) != [0, 1, 2, 3]:
             raise Incorrect(f"`permutation` must name each of the 4 axes 0, 1, 2, 3 once, got {order}")
         kernel = torch.randn(7, 5, 8, 16)           # kh ≠ kw and in ≠ out, so every mistake shows
         got = tuple(kernel.permute(*order).shape)
@@ -182,7 +185,11 @@ class SubmissionLines(Question):
             raise Incorrect(f"`{self.var}` should be a function, got {type(value).__name__}")
         labels = np.array([3, 7, 8, 0, 9])
         expected = ["ImageId,Label"] + [f"{i},{label}" for i, label in enumerate(labels, start=1)]
-        got = [str(line).rstrip("\n") for line in value(labels)]
+        result = value(labels)
+        if isinstance(result, (str, bytes)):
+            raise Incorrect("you returned one string; return a list of lines, one string per line without its "
+                            "newline (the header, then one per image) — e.g. text.splitlines() of that string.")
+        got = [str(line).rstrip("\n") for line in result]
         if got == expected:
             return
         if not got or "," not in got[0] or not got[0].split(",")[0].isalpha():
