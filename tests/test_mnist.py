@@ -3,6 +3,7 @@ walkthrough's error display and Kaggle's submission file."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -195,3 +196,42 @@ def test_recipe_step_trains_a_throwaway_copy_with_the_recipes_optimizer(digits):
 
     estimate = estimate_time(step, steps=100)
     assert 0 < estimate.seconds_per_step < 5
+
+
+NOTEBOOK_07 = Path(__file__).resolve().parents[1] / "notebooks" / "07_mnist_end_to_end.ipynb"
+
+
+def test_the_lessons_written_out_loop_trains_exactly_as_train_recipe(digits):
+    """Lesson 07 writes the walkthrough's training loop in the notebook (the answer to "what does Keras's fit do?");
+    train_recipe runs the same loop for the benchmark. Same start, same seed: the same weights after two epochs."""
+    import json
+    import time
+
+    import torch.nn.functional as F
+    from tqdm.auto import tqdm
+
+    from lessons_lib.training import History, channels_last
+
+    cells = json.loads(NOTEBOOK_07.read_text())["cells"]
+    sources = ["".join(c["source"]) for c in cells
+               if "training-loop-by-hand" in c.get("metadata", {}).get("tags", [])]
+    assert len(sources) == 1, "lesson 07 should tag the cell with its written-out training loop"
+    namespace = {"torch": torch, "F": F, "time": time, "tqdm": tqdm, "mnist": mnist, "History": History,
+                 "channels_last": channels_last, "device": torch.device("cpu")}
+    exec(sources[0], namespace)
+    x, y = digits
+    torch.manual_seed(3)
+    by_hand, by_library = mnist.walkthrough_net(), mnist.walkthrough_net()
+    by_library.load_state_dict(by_hand.state_dict())
+    torch.manual_seed(4)
+    hand = namespace["fit_by_hand"](by_hand, x[:96], y[:96], x[500:], y[500:], x[500:], y[500:], epochs=2,
+                                    batch_size=32, seed=5)
+    torch.manual_seed(4)
+    recipe = mnist.WALKTHROUGH_RECIPE.with_changes(epochs=2, batch_size=32)
+    library = mnist.train_recipe(by_library, recipe, x[:96], y[:96], x[500:], y[500:], x[500:], y[500:], seed=5,
+                                 progress=False)
+    for (name, a), b in zip(by_hand.state_dict().items(), by_library.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-6), name
+    assert any(not torch.equal(a, b) for a, b in zip(by_hand.parameters(), mnist.walkthrough_net().parameters()))
+    for metric in ("loss", "accuracy", "val_accuracy", "test_accuracy", "lr"):
+        assert np.allclose(hand.metrics[metric], library.metrics[metric], atol=1e-6), metric
