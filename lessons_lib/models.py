@@ -214,3 +214,17 @@ def init_kaiming_(model: nn.Module) -> nn.Module:
             if layer.bias is not None:
                 nn.init.zeros_(layer.bias)
     return model
+
+
+def init_glorot_(model: nn.Module) -> nn.Module:
+    """Keras's default initialisation for every Conv2d and Linear, in place: Glorot-uniform weights (limit
+    √(6 / (fan_in + fan_out)), fans counted over the kernel's taps as Keras does) and zero biases; returns the model.
+    PyTorch's own default differs (Kaiming-uniform with a = √5, and uniform biases). Introduced in notebook 07 (MNIST
+    end to end), where it is one of the differences between a Keras run and a PyTorch run of the same network.
+    """
+    for layer in model.modules():
+        if isinstance(layer, (nn.Conv2d, nn.Linear)):
+            nn.init.xavier_uniform_(layer.weight)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+    return model
