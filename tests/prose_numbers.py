@@ -26,7 +26,7 @@ What is not a stated number (the rule set, in the order applied; masking keeps e
    true. Any other HTML comment, and HTML tags themselves (``<em>``, attributes).
 2. Code: fenced blocks, ``inline code``, ``<code>…</code>``. Math: ``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]``.
 3. Addresses and identifiers: link targets ``](…)``, bare URLs, ``arXiv:1703.08581``, ``doi:…``, ISO dates
-   ``2026-12-02``, dotted versions ``2.13.0``.
+   ``2026-12-02``, dotted versions ``2.13.0``, numbered references ``[10]``, licences ``CC BY-SA 4.0``.
 4. Numbering: a heading's leading number (``# 04 —``, ``## 3.2 Title``), an ordered list's item number (``1. ``), and
    references — a number after table, figure, fig., section, §, chapter, step, lesson, exercise, question, part, cell,
    line, appendix, page, p., pp., issue, eq., equation, item, row, column, block, stage, seed, version or a software name
@@ -145,7 +145,8 @@ INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\s)[^$\n]+?(?<![\s\\])\$(?!\d)|\\\(.+?
 HTML_TAG = re.compile(r"</?[A-Za-z][^>\n]*>")
 LINK_TARGET = re.compile(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
 URL = re.compile(r"<?\b(?:https?|ftp)://[^\s)>\]]+>?|\bwww\.[^\s)>\]]+")
-IDENTIFIER = re.compile(r"\b(?:arXiv|doi|DOI|ISBN|PMID):\s?[\w./-]+|\b\d{4}-\d{2}-\d{2}\b|\b\d+(?:\.\d+){2,}\b")
+IDENTIFIER = re.compile(r"\b(?:arXiv|doi|DOI|ISBN|PMID):\s?[\w./-]+|\b\d{4}-\d{2}-\d{2}\b|\b\d+(?:\.\d+){2,}\b"
+                        r"|\[\d+(?:\s*[,–-]\s*\d+)*\]|\bCC[ \u00a0]BY(?:-[A-Z]{2})*[ \u00a0]\d+(?:\.\d+)?")
 HEADING_NUMBER = re.compile(r"^#{1,6}[ \t]+([A-Z]?\d+[a-z]?(?:\.\d+)*\.?)(?=\s)", re.M)
 LIST_NUMBER = re.compile(r"^[ \t]*(?:>[ \t]*)*(\d+[.)])(?=[ \t])")
 BULLET = re.compile(r"^[ \t]*(?:>[ \t]*)*[-*+](?=[ \t])")
@@ -700,3 +701,34 @@ def report(findings: Iterable[Finding], name: str = "") -> str:
 
 def read(path) -> nbformat.NotebookNode:
     return nbformat.read(str(path), as_version=4)
+
+
+def survey(paths: Iterable, near: int = 3) -> str:
+    """A markdown survey of the given notebooks: per notebook the numbers stated, how each is backed, and the list of
+    unbacked ones; ``near``: how many cells away a backing code cell counts as near (farther ones may be coincidences)."""
+    from pathlib import Path
+
+    rows, details = [], []
+    for path in paths:
+        path = Path(path)
+        findings = check_notebook(read(path))
+        by_code = [f for f in findings if f.backing and f.backing.startswith(("code", "output", "executed"))]
+        far = [f for f in by_code if abs(f.backing_cell - f.cell) > near]
+        quoted = [f for f in findings if f.backing and f.backing.startswith(("cited", "quoted"))]
+        repeats = [f for f in findings if f.backing and f.backing.startswith("repeats")]
+        missing = [f for f in findings if not f.backed]
+        rows.append(f"| {path.stem} | {len(findings)} | {len(by_code)} | {len(far)} | {len(quoted)} | {len(repeats)} "
+                    f"| {len(missing)} |")
+        details.append(f"\n### {path.stem}\n")
+        details.extend(f"- cell {f.cell}: **{f.number.text}** — {f.context}" for f in missing)
+        if not missing:
+            details.append("- none")
+    header = (f"| notebook | numbers | backed by code source | of which the nearest backing cell is > {near} cells away "
+              "| cited or quoted | repeat a quoted number | unbacked |\n|---|---|---|---|---|---|---|")
+    return header + "\n" + "\n".join(rows) + "\n" + "\n".join(details) + "\n"
+
+
+if __name__ == "__main__":                                              # python tests/prose_numbers.py notebooks/*.ipynb
+    import sys
+
+    print(survey(sorted(sys.argv[1:])))

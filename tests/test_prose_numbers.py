@@ -59,7 +59,8 @@ def test_numbers_are_read_with_separators_percent_multipliers_and_powers():
 
 def test_math_code_urls_comments_and_generated_spans_are_not_read():
     markdown = ("The size is $\\lfloor (W - 5)/2 \\rfloor + 17$ and `x.shape == (64, 128)`; see "
-                "[the data](https://example.org/data/2048/v12) or https://arxiv.org/abs/1703.08581.\n"
+                "[the data](https://example.org/data/2048/v12) or https://arxiv.org/abs/1703.08581, the \"[10]\" it builds on, "
+                "licensed CC BY-SA 4.0.\n"
                 "<!-- a note: 4711 -->\n<!-- timing --><em>quick mode ≈ 25 s</em><!-- /timing -->\n"
                 "```python\nn = 123\n```\nThen <code>314</code> and $$\\sum_{i=1}^{99} i$$.")
     assert texts(markdown) == []
