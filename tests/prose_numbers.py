@@ -11,7 +11,8 @@ A run of digits with an optional sign, decimal part and thousands separators (``
 read together with what qualifies it:
 
 * a percent sign or word (``99 %``, ``99%``, ``99 percent``): the value is a percentage;
-* a multiplier (``24 k``, ``24k``, ``1.6 M``, ``6 billion``, ``3 million``): the value is scaled;
+* a multiplier (``24 k``, ``24k``, ``24K``, ``1.6 M``, ``1.6M``, ``6 billion``, ``3 million``): the value is scaled
+  (a spaced capital K, B or G is not a multiplier: those letters name things in the lessons, "5 K noise words", "G");
 * a power of ten (``5·10⁻⁴``, ``5 × 10⁻⁴``, ``10⁻⁴``, ``1e-4`` outside code): the value is scaled;
 * a factor (``5×`` followed by a space, ``2x faster``): a plain value.
 
@@ -55,7 +56,8 @@ When a stated number is backed
 
     A percentage matches either its fraction or its percent (``99 %`` is backed by 0.99 or by 99); a fraction in the
     prose (0.99) is backed by 0.99, or by an output that prints "99%"; a unit converts (``25 ms`` is also backed by
-    0.025, ``3 min`` by 180); a sign is ignored (a drop of 0.36 is backed by ``-0.36``). Full-mode numbers are backed by passing the full-mode executed copy too.
+    0.025, ``3 min`` by 180); a sign is ignored (a drop of 0.36 is backed by ``-0.36``).
+    Full-mode numbers are backed by passing the full-mode executed copy too.
     The match is by value anywhere in the notebook, so a coincidental constant can back a number: the check catches a
     number that nothing computes, not a number computed for something else.
 
@@ -65,10 +67,15 @@ When a stated number is backed
       "(Weiss et al., 2017)", "(Radford et al. 2015, arXiv:…)", "(GoogLeNet, 2014)", "Weiss et al. (2017)",
       "*MobileNets* (2017)"; or a **source tag** in parentheses naming the course's seed material:
       "(seed text)", "(the question)", "(the blog)", "(the paper)", optionally with a locator: "(the paper, Table 3)";
+      or "(recorded …)" for a benchmark's recorded output: "(recorded output of ``benchmarks/gan_quality.py``)";
     * **inside a quotation** — “…”, "…" or a ``>`` block quote — whose paragraph (or the paragraph just before a block
       quote) carries such a citation: *A paper (Weiss et al. 2017) says: "We use 80 channel … features"*;
+    * **in a table** whose header row, or the paragraph just before it, carries such a citation or tag (a recorded
+      benchmark table under "What the benchmark printed (recorded output of the script):");
     * **in the question paragraph**: a paragraph that opens with ``**The question.**`` restates the seed text, the
-      course's one standing source, and its numbers count as quoted from it.
+      course's one standing source, and its numbers count as quoted from it;
+    * **repeating a quoted number**: once a number is quoted with its citation, the same value (within the precision
+      of the repeat: 76 s repeats a recorded 75.7) is backed anywhere else in the notebook without citing it again.
 
 Everything else is unbacked: "about 24 k parameters" with nothing computing 24 k fails, naming the cell and number.
 """
