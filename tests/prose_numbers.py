@@ -77,6 +77,16 @@ When a stated number is backed
     * **repeating a quoted number**: once a number is quoted with its citation, the same value (within the precision
       of the repeat: 76 s repeats a recorded 75.7) is backed anywhere else in the notebook without citing it again.
 
+(c) **Given.** It states no fact, so there is nothing to back:
+
+    * **in a question**: a sentence (list item, table row) that ends with a question mark asks; its numbers set the
+      question ("What does a 40 dB floor do to a value 60 dB below the loudest?", a questionnaire, further research);
+    * **in an exercise's statement**: a paragraph that opens with ``**Exercise N.**`` or ``**qN.**`` sets the
+      exercise's inputs ("images arrive as uint8 values from 0 to 255"); its check, tested on its own, keeps the
+      exercise honest. A fact the statement borrows from a paper still deserves its citation for the reader;
+    * **in a task section**: under a ``## Questionnaire`` or ``## Further research`` heading (in the same cell), the
+      items are tasks for the reader ("Compute the parameters of a 1×1 conv 512 → 128 on a 14×14 map").
+
 Everything else is unbacked: "about 24 k parameters" with nothing computing 24 k fails, naming the cell and number.
 """
 from __future__ import annotations
@@ -112,6 +122,10 @@ UNIT_SCALES = {"ms": 1e-3, "µs": 1e-6, "us": 1e-6, "ns": 1e-9, "kHz": 1e3, "min
                "MiB": 2.0 ** 20, "GB": 1e9, "GiB": 2.0 ** 30}
 UNIT_AFTER = re.compile(r"[ \t\u00a0\u202f]?(" + "|".join(sorted(map(re.escape, UNIT_SCALES), key=len, reverse=True)) + r")\b")
 QUESTION_LEAD = "**The question.**"
+# an exercise's statement: "**Exercise 3.** …", "**q2.** …" — its numbers are the exercise's inputs, not claims
+# sections of tasks for the reader: their numbers set the task ("Compute the parameters of a 1×1 conv 512 → 128")
+TASK_SECTION = re.compile(r"^#+\s*(?:Questionnaire|Further research)\b", re.I)
+EXERCISE_LEAD = re.compile(r"\*\*(?:Exercise\s+\d+[a-z]?|q\d+)\.?\*\*")
 UNITS = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "thousand": 1e3, "million": 1e6, "billion": 1e9,
          "x": 1.0, "×": 1.0}
 # letters glued after a number that make it a quantity, not a name: units of time, size and rate
@@ -645,8 +659,15 @@ def _citation(markdown: str, masked: str, number: Stated, cell_units: list[Unit]
             continue
         if unit.kind == "paragraph" and markdown[unit.start:unit.end].lstrip().startswith(QUESTION_LEAD):
             return "quoted: the question paragraph (seed text)"
+        if EXERCISE_LEAD.match(markdown[unit.start:unit.end].lstrip()):
+            return "given: an exercise's statement"
+        headings = [u for u in cell_units[:position] if u.kind == "heading"]
+        if headings and TASK_SECTION.search(markdown[headings[-1].start:headings[-1].end]):
+            return "given: a task of the questionnaire or further research"
         for start, end in sentences(masked, unit):
             if start <= number.start < end:
+                if masked[start:end].rstrip(" \t\n|*_)\"”’'").endswith("?"):
+                    return "given: a question"
                 cited = citation_in(masked[start:end])
                 if cited:
                     return f"cited: {cited}"

@@ -1,7 +1,8 @@
 """The prose-numbers check (tests/prose_numbers.py, issue 28) on tiny hand-made notebooks: a number the code computes
 passes, "about 24 k parameters" that nothing computes fails naming its cell, a cited quote passes, and math, code,
 headings, names and years are not read as numbers. The last test runs the check on executed copies of the lessons when
-asked to (PROSE_NUMBERS_EXECUTED=<folder of executed notebooks>); it is a prototype, not yet part of the suite."""
+asked to (PROSE_NUMBERS_EXECUTED=<folder of executed notebooks>): .ci/run does, on the copies its full-mode step
+executed (build/executed)."""
 from __future__ import annotations
 
 import importlib.util
@@ -207,8 +208,29 @@ LESSONS = sorted((ROOT / "notebooks").glob("[0-9A]*.ipynb"))
 @pytest.mark.parametrize("path", LESSONS, ids=[path.stem for path in LESSONS])
 def test_every_number_in_a_lesson_is_computed_or_cited(path):
     folder = Path(os.environ["PROSE_NUMBERS_EXECUTED"])
-    executed = [pn.read(copy) for copy in sorted(folder.rglob(path.name))]
-    if not executed:
-        pytest.skip(f"no executed copy of {path.name} under {folder}")
+    executed = [pn.read(copy) for copy in sorted(folder.rglob(f"{path.stem}.*ipynb"))]   # NAME.ipynb, NAME.full.ipynb
+    assert executed, (f"no executed copy of {path.name} under {folder} (benchmarks/notebooks.py --save-executed "
+                      f"{folder} writes {path.stem}.full.ipynb)")
     findings = pn.unbacked(pn.read(path), executed=executed)
     assert not findings, "\n" + pn.report(findings, path.name)
+
+
+def test_numbers_in_a_question_or_an_exercise_statement_are_given_not_claimed():
+    nb = notebook("1. What does a 40 dB floor do to a value 60 dB below the loudest?",
+                  "| 04 | Why did my net sit at 10 % accuracy? |\n|---|---|",
+                  "**Exercise 3.** On a 28×28 map with 192 channels, a 1×1 conv reduces to 96 channels. Compute it.",
+                  "**q2.** Images arrive as `uint8` values from 0 to 255. Write `to_unit_range(images)`.",
+                  "The floor sits 45 dB below the loudest value. Is that enough?")
+    findings = pn.check_notebook(nb)
+    backing = {f.number.text: f.backing for f in findings}
+    assert backing["40"] == backing["60"] == "given: a question"
+    assert backing["10 %"] == "given: a question"
+    assert backing["192"] == backing["96"] == backing["255"] == "given: an exercise's statement"
+    assert backing["45"] is None, "a statement followed by a question is still a statement"
+    tasks = pn.check_notebook(notebook("## Questionnaire\n\n1. Compute the parameters of a 1×1 conv 512 → 128.\n\n"
+                                       "## Further research\n\n- Keep 13 coefficients and compare."))
+    assert {f.number.text: f.backing for f in tasks} == {
+        "512": "given: a task of the questionnaire or further research",
+        "128": "given: a task of the questionnaire or further research",
+        "13": "given: a task of the questionnaire or further research"}
+    assert unbacked_texts(notebook("## Results\n\nWe kept 13 coefficients.")) == ["13"]
