@@ -235,3 +235,39 @@ def test_the_lessons_written_out_loop_trains_exactly_as_train_recipe(digits):
     assert any(not torch.equal(a, b) for a, b in zip(by_hand.parameters(), mnist.walkthrough_net().parameters()))
     for metric in ("loss", "accuracy", "val_accuracy", "test_accuracy", "lr"):
         assert np.allclose(hand.metrics[metric], library.metrics[metric], atol=1e-6), metric
+
+
+def test_the_benchmarks_keras_rmsprop_is_keras_rmsprop():
+    """benchmarks/keras_pytorch_differences.py changes one difference at a time between lesson 07's Keras and PyTorch
+    runs; its RMSpropEpsilonInside must take Keras 3's steps (ε inside the square root), which PyTorch's does not."""
+    import importlib.util
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "benchmarks"))
+    try:
+        spec = importlib.util.spec_from_file_location("keras_pytorch_differences",
+                                                      root / "benchmarks" / "keras_pytorch_differences.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(root / "benchmarks"))
+    from lessons_lib.keras_interop import import_keras
+
+    keras = import_keras()
+    start = np.array([0.5, -1.0, 2.0, 1e-6], dtype=np.float32)
+    grads = [np.array([1e-5, -2.0, 0.3, 0.0], dtype=np.float32), np.array([3e-5, 1.0, -0.1, 1e-7], dtype=np.float32)]
+    variable = keras.Variable(start.copy())
+    keras_rmsprop = keras.optimizers.RMSprop(learning_rate=1e-3, rho=0.9, epsilon=1e-8)
+    ours = torch.nn.Parameter(torch.tensor(start.copy()))
+    our_rmsprop = module.RMSpropEpsilonInside([ours])
+    torch_param = torch.nn.Parameter(torch.tensor(start.copy()))
+    torch_rmsprop = torch.optim.RMSprop([torch_param], lr=1e-3, alpha=0.9, eps=1e-8)
+    for grad in grads:
+        keras_rmsprop.apply_gradients([(keras.ops.convert_to_tensor(grad), variable)])
+        ours.grad, torch_param.grad = torch.tensor(grad), torch.tensor(grad)
+        our_rmsprop.step()
+        torch_rmsprop.step()
+    keras_value = np.asarray(keras.ops.convert_to_numpy(variable))
+    assert np.allclose(ours.detach().numpy(), keras_value, rtol=1e-5, atol=1e-9)
+    assert not np.allclose(torch_param.detach().numpy(), keras_value, rtol=1e-5, atol=1e-9)   # the difference is real
