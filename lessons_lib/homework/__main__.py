@@ -1,0 +1,6 @@
+"""``python -m lessons_lib.homework build|grade|export|gradescope`` (docs/instructors.md)."""
+import sys
+
+from .cli import main
+
+sys.exit(main())
