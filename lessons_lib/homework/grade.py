@@ -31,6 +31,7 @@ import re
 import shutil
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,10 +168,7 @@ class Replay:
 
     @staticmethod
     def _key(args) -> bytes:
-        try:
-            return pickle.dumps(tuple(args))
-        except Exception:
-            return repr(args).encode()
+        return json.dumps(codec.encode(tuple(args)), sort_keys=True).encode()      # by content
 
     def __call__(self, *args):
         result = self._results.get(self._key(args))
@@ -327,7 +325,8 @@ def record(course_dir: Path, graded: Graded) -> None:
     stamp = course_dir / "submitted" / graded.student / graded.assignment / "timestamp.txt"
     if stamp.exists():
         shutil.copy(stamp, target.parent / "timestamp.txt")
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
+        warnings.simplefilter("ignore")         # SQLAlchemy's autoflush notes from nbgrader's own API
         gb.update_or_create_student(graded.student)
         gb.update_or_create_submission(graded.assignment, graded.student)
         notebook_id = graded.notebook.removesuffix(".ipynb")

@@ -88,17 +88,26 @@ def _hidden_paths(course_dir: Path | None) -> list[Path]:
 
 def _bwrap_args(path: str, job_dir: Path, hide: list[Path], uid: int | None, inner: list[str],
                 env: dict[str, str] | None = None) -> list[str]:
-    args = [path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp",
-            "--tmpfs", "/dev/shm"]
+    args = [path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    for scratch in ("/tmp", "/var/tmp", "/dev/shm"):
+        args += ["--perms", "1777", "--tmpfs", scratch]
     needed = _needed_paths()
     for folder in hide:
         if folder == Path("/") or str(folder).startswith("/tmp/"):
             continue                        # /tmp is already empty inside
         args += ["--perms", "0755", "--tmpfs", str(folder)]
-        args += [a for p in needed if folder in p.parents for a in ("--ro-bind", str(p), str(p))]
+        for needed_path in needed:
+            if folder in needed_path.parents:
+                between = [p for p in reversed(needed_path.parents) if folder in p.parents]
+                for step in between:                # bwrap would make them 0700: unreachable to the sandbox's user
+                    args += ["--perms", "0755", "--dir", str(step)]
+                args += ["--ro-bind", str(needed_path), str(needed_path)]
     if job_dir != Path("/"):
-        args += ["--bind", str(job_dir), SCRATCH_IN_SANDBOX, "--chdir", SCRATCH_IN_SANDBOX]
-    args += ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
+        args += ["--bind", str(job_dir), SCRATCH_IN_SANDBOX]
+    # --unshare-all without its user namespace when root: setpriv needs the machine's real user ids
+    unshare = ["--unshare-all"] if uid is None else ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                                                     "--unshare-cgroup-try"]
+    args += unshare + ["--die-with-parent", "--new-session", "--clearenv"]
     for name, value in (env or {}).items():
         args += ["--setenv", name, value]
     if uid is not None:                     # we are root: a user of its own, every capability dropped
