@@ -236,7 +236,7 @@ def submit(course: Path, student: str, assignment: str) -> None:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
         if grade_id.startswith("answer-"):
             label = grade_id.removeprefix("answer-")
-            cell.source = STUDENTS[student].get((assignment, label), RIGHT[(assignment, label)]).format(course=course)
+            cell.source = STUDENTS[student].get((assignment, label), RIGHT[(assignment, label)]).replace("{course}", str(course))
             if student == "greedy":
                 cell.metadata["nbgrader"].update(grade=True, points=1000)
     if student == "del":

@@ -250,6 +250,8 @@ c.CourseDirectory.assignment_id = ""
 class UseTheSandboxedGrader(Preprocessor):
     """nbgrader's autograde would run each student's code as you, next to the gradebook: refuse."""
 
+    enabled = True   # nbconvert's preprocessors start disabled
+
     def preprocess(self, nb, resources):
         raise RuntimeError("grade with `python -m lessons_lib.homework grade . ASSIGNMENT` (sandboxed, checks outside "
                            "the student's kernel), not `nbgrader autograde` — see docs/instructors.md")

@@ -321,6 +321,7 @@ def record(course_dir: Path, graded: Graded) -> None:
     course_dir = Path(course_dir)
     target = course_dir / "autograded" / graded.student / graded.assignment / graded.notebook
     target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)            # nbgrader leaves its files read-only
     target.write_text(graded.executed)
     stamp = course_dir / "submitted" / graded.student / graded.assignment / "timestamp.txt"
     if stamp.exists():
