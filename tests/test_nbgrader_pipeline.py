@@ -350,3 +350,48 @@ def test_assign_grade_feedback_export_with_a_red_team(tmp_path):
     print(f"homework pipeline, 2 lessons, {len(STUDENTS)} students, {gradings} gradings: "
           f"{time.perf_counter() - start:.0f} s")
     shutil.rmtree(course / "autograded", ignore_errors=True)
+
+
+def check_gradescope_results(report: dict) -> None:
+    """Gradescope's documented results.json: score, output, and tests [{name, score, max_score, output, visibility}]."""
+    assert isinstance(report["score"], (int, float)) and isinstance(report.get("output", ""), str)
+    for test in report["tests"]:
+        assert set(test) <= {"name", "score", "max_score", "output", "visibility", "number", "tags", "status"}
+        assert isinstance(test["name"], str) and isinstance(test["output"], str)
+        assert isinstance(test["score"], (int, float)) and isinstance(test["max_score"], (int, float))
+        assert test["visibility"] in ("hidden", "after_due_date", "after_published", "visible")
+
+
+def test_gradescope_autograder_runs_locally_on_pretend_submissions(tmp_path):
+    """The zip holds setup.sh and run_autograder; run_autograder, run here as Gradescope would (its folders under a
+    stand-in root), grades an honest and a check-patching submission in the sandbox and writes results.json."""
+    import zipfile
+
+    from lessons_lib.homework import sandbox
+    works, why = sandbox.sandbox_works()
+    if not works:
+        pytest.skip(f"no sandbox here: {why} (.ci/run installs bubblewrap)")
+    course = tmp_path / "course"
+    homework.build_course(course, ["01"], exercises_only=True, timeout=TIMEOUT_S, memory_gb=MEMORY_GB)
+    nbgrader(course, "generate_assignment", "lesson01", "--force")
+    homework_cli(course, "gradescope", ".", "lesson01", "--revision", "v2026.1")
+    archive = zipfile.ZipFile(course / "gradescope" / "lesson01.zip")
+    assert {"setup.sh", "run_autograder"} <= set(archive.namelist())
+    assert "apt-get install" in archive.read("setup.sh").decode() and "bubblewrap" in archive.read("setup.sh").decode()
+    scores = {}
+    for student in ("alice", "patch"):
+        root = tmp_path / student / "autograder"
+        archive.extractall(root / "source")
+        submit(course, student, "lesson01")
+        (root / "submission").mkdir(parents=True)
+        shutil.copy(course / "submitted" / student / "lesson01" / NOTEBOOK["lesson01"], root / "submission")
+        env = dict(env_for_tools(), AUTOGRADER_ROOT=str(root), LESSONS_GRADESCOPE_PYTHON=sys.executable)
+        result = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True,
+                                text=True, timeout=900)
+        assert result.returncode == 0, result.stdout + result.stderr
+        report = json.loads((root / "results" / "results.json").read_text())
+        check_gradescope_results(report)
+        assert [t["name"] for t in report["tests"]] == ["q1", "q2", "q3", "q4"]
+        assert "output_size(100, 7, 3, 2)" not in json.dumps(report)
+        scores[student] = report["score"]
+    assert scores == {"alice": 4.0, "patch": 0.0}

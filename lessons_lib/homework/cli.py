@@ -40,6 +40,16 @@ def main(argv: list[str] | None = None) -> int:
     scope.add_argument("course_dir", type=Path)
     scope.add_argument("assignment")
     scope.add_argument("--to", type=Path, default=None, help="the zip (default: COURSE_DIR/gradescope/ASSIGNMENT.zip)")
+    scope.add_argument("--repository", default="https://github.com/layer-by-layer/course",
+                       help="where setup.sh installs the course from")
+    scope.add_argument("--revision", default="main", help="the commit or tag setup.sh installs (pin it)")
+    scope.add_argument("--unsandboxed-i-trust-every-submission", dest="unsandboxed", action="store_true",
+                       help="grade without the sandbox where bubblewrap cannot run: only for code you trust")
+    scope_run = sub.add_parser("gradescope-run", help="(run_autograder) grade one Gradescope submission")
+    scope_run.add_argument("bundle", type=Path)
+    scope_run.add_argument("submission", type=Path)
+    scope_run.add_argument("results", type=Path)
+    scope_run.add_argument("--unsandboxed-i-trust-every-submission", dest="unsandboxed", action="store_true")
     args = parser.parse_args(argv)
 
     if args.command == "build":
@@ -69,8 +79,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "gradescope":
         from .exports import write_gradescope_zip
-        path = write_gradescope_zip(args.course_dir, args.assignment, args.to)
+        path = write_gradescope_zip(args.course_dir, args.assignment, args.to, args.repository, args.revision,
+                                    args.unsandboxed)
         print(f"wrote {path}")
+        return 0
+    if args.command == "gradescope-run":
+        from .exports import run_gradescope
+        report = run_gradescope(args.bundle, args.submission, args.results, args.unsandboxed)
+        print(f"score {report['score']:g}: {args.results}")
         return 0
     return 1
 
