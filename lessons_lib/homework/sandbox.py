@@ -50,7 +50,8 @@ def sandbox_works() -> tuple[bool, str]:
     path = bwrap_path()
     if not path:
         return False, "bwrap is not installed (apt-get install bubblewrap)"
-    result = subprocess.run(_bwrap_args(path, Path("/"), [], uid=None, inner=["/bin/true"]), capture_output=True,
+    uid = BASE_UID if os.geteuid() == 0 else None          # the same way grading runs it
+    result = subprocess.run(_bwrap_args(path, Path("/"), [], uid=uid, inner=["/bin/true"]), capture_output=True,
                             text=True, timeout=60)
     if result.returncode:
         return False, f"bwrap fails here: {result.stderr.strip()[-300:]}"
