@@ -30,7 +30,7 @@ import nbformat
 import pytest
 
 pytest.importorskip("nbgrader")
-pytestmark = pytest.mark.expected_seconds(360)   # on 2 busy cores (../conftest.py starts the longest scopes first)
+pytestmark = pytest.mark.expected_seconds(500)   # measured 404 s + 87 s at load 5-9   # on 2 busy cores (../conftest.py starts the longest scopes first)
 
 from lessons_lib import homework  # noqa: E402
 
