@@ -122,6 +122,11 @@ class KerasToTorch(FunctionQuestion):
             return kernel.permute(3, 2, 0, 1)
     """
     correct_message = "permute(3, 2, 0, 1) moves the axes (and the numbers with them)."
+    # the lesson shows this permutation before the exercise: the graded handout names it without spelling it out
+    # (text, in code cells, in prose)
+    giveaways = (("permute(3, 2, 0, 1)",
+                  "permute(*__import__('lessons_lib.exercises.lesson01', fromlist=['_']).KERAS_TO_TORCH_AXES)",
+                  "`permute` (which order? that is exercise 3)"),)
     mistakes = (
         ("keras_to_torch = lambda k: k.permute(3, 2, 1, 0)", "kh and kw swapped"),
         ("keras_to_torch = lambda k: k.reshape(k.shape[3], k.shape[2], k.shape[0], k.shape[1])", "use permute"),
@@ -192,6 +197,8 @@ class DepthwiseParameters(NumberQuestion):
             conv_parameter_count(8, 16, 7): "that is Keras's Conv2D(16, (7, 7)) after 8 maps, a full-depth layer.",
         }
 
+
+KERAS_TO_TORCH_AXES = (3, 2, 0, 1)   # what the graded handout's lesson cells use instead of the literal (q3)
 
 QUESTIONS = [ParametersOfAConvLayer, OutputSize, KerasToTorch, DepthwiseParameters]
 bind = make_binder(QUESTIONS)

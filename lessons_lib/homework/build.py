@@ -1,4 +1,4 @@
-"""Homework for instructors: build an nbgrader course from the lessons and their ``Question`` classes.
+"""Building the homework: an nbgrader course from the lessons and their ``Question`` classes.
 
 One command writes an nbgrader course directory — ``source/<lesson>/<notebook>.ipynb`` plus an
 ``nbgrader_config.py`` — generated from the course notebooks (never a second hand-written copy)::
@@ -8,39 +8,41 @@ One command writes an nbgrader course directory — ``source/<lesson>/<notebook>
 In each notebook, every answer cell (the cell that ends in ``qN.check()``) becomes an nbgrader
 solution cell holding the question's reference solution between ``### BEGIN SOLUTION`` and
 ``### END SOLUTION``; the check becomes a locked, graded cell worth ``points`` that asserts the
-check passed (its message shown on failure), with hidden tests (``### BEGIN HIDDEN TESTS``) for the
-questions that have ``hidden_cases()``; every other cell (prose and code) stays, locked.
-nbgrader's own ``generate_assignment``, ``autograde``, ``generate_feedback`` and ``export`` then work
-on it unchanged. The config it writes sets a per-cell timeout (``c.Execute.timeout``), a memory
-limit for every grading kernel (``RLIMIT_AS``, so a submission that allocates without end gets a
-``MemoryError`` in its own cell), and strips hidden tests — their code and their tracebacks — from
-the feedback HTML. See docs/instructors.md.
+check passed (its message shown on failure) — for the student's own view: the grade itself comes from
+``lessons_lib.homework.grade``, which checks the answers outside the student's kernel, with the hidden tests
+(``hidden_cases()``), which are never written into any notebook. Every other cell (prose and code) stays, locked;
+text in a locked cell that gives an answer away (a question's ``giveaways``) is replaced.
+nbgrader's ``generate_assignment``, ``generate_feedback`` and ``export`` work on it; its ``autograde`` is switched
+off by the config written here (it would run student code unsandboxed): grade with
+``python -m lessons_lib.homework grade``. ``homework.json`` holds the grading settings (timeout per cell, memory
+limit, output cap in bytes). See docs/instructors.md.
 
 nbgrader is only needed to *run* the course (``pip install ".[instructor]"``); building needs nbformat.
 Introduced for instructors alongside notebook 00 (start here); nbgrader itself is not a learner's dependency.
 """
 from __future__ import annotations
 
-import argparse
 import ast
 import contextlib
 import importlib
 import io
+import json
 import re
-import sys
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from .exercises.core import FunctionQuestion, Question
+from ..exercises.core import FunctionQuestion, Question
 
-BIND = re.compile(r"\b(lesson\d\d)\.bind\(globals\(\)\)")
+BIND = re.compile(r"\b(lesson\d\d[a-z]?)\.bind\(globals\(\)\)")
 CHECK = re.compile(r"^\s*(q\d+(?:\.[A-Za-z_]\w*)?)\.check\(\)\s*;?\s*$", re.MULTILINE)
 HELP_CALL = re.compile(r"\b(q\d+(?:\.[A-Za-z_]\w*)?)\.(hint|solution)\(")
 DEFAULT_TIMEOUT_S = 120
 DEFAULT_MEMORY_LIMIT_GB = 4.0
+DEFAULT_OUTPUT_BYTES = 1_000_000
+LESSON_FILE = re.compile(r"^(\d\d[a-z]?)_.+\.ipynb$")
 
 
 @dataclass
@@ -59,21 +61,28 @@ class BuiltNotebook:
 
 
 def default_notebooks_dir() -> Path:
-    """The course's notebooks/ folder next to the package (a clone of the repository)."""
-    return Path(__file__).resolve().parent.parent / "notebooks"
+    """The course's notebooks/ folder: next to the package in a clone (editable install), else ./notebooks."""
+    beside = Path(__file__).resolve().parents[2] / "notebooks"
+    return beside if beside.is_dir() or not (Path.cwd() / "notebooks").is_dir() else Path.cwd() / "notebooks"
 
 
 def lesson_notebook(number: str, notebooks_dir: Path) -> Path:
-    """The notebook ``NN_*.ipynb`` of lesson ``number`` (``"1"``, ``"01"`` or ``"lesson01"``)."""
-    digits = re.sub(r"\D", "", str(number))
-    if not digits:
-        raise ValueError(f"a lesson is given by its number, like 01 or lesson01; got {number!r}")
-    matches = sorted(Path(notebooks_dir).glob(f"{int(digits):02d}_*.ipynb"))
+    """The notebook ``NN_*.ipynb`` of lesson ``number`` (``"1"``, ``"01"``, ``"lesson01"``, ``"03b"``)."""
+    match = re.fullmatch(r"(?:lesson)?(\d+)([a-z]?)", str(number).strip().lower())
+    if not match:
+        raise ValueError(f"a lesson is given by its number, like 01, 03b or lesson01; got {number!r}")
+    name = f"{int(match.group(1)):02d}{match.group(2)}"
+    matches = [p for p in lesson_notebooks(notebooks_dir) if LESSON_FILE.match(p.name).group(1) == name]
     if len(matches) != 1:
-        found = ", ".join(p.name for p in sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))) or "none"
-        raise FileNotFoundError(f"no single notebook for lesson {int(digits):02d} in {notebooks_dir} "
+        found = ", ".join(p.name for p in lesson_notebooks(notebooks_dir)) or "none"
+        raise FileNotFoundError(f"no single notebook for lesson {name} in {notebooks_dir} "
                                 f"(notebooks there: {found})")
     return matches[0]
+
+
+def lesson_notebooks(notebooks_dir: Path) -> list[Path]:
+    """Every lesson notebook (``00_…`` … ``03b_…`` …) of the course, in order; appendices (``A1_…``) have no exercises."""
+    return sorted(p for p in Path(notebooks_dir).glob("*.ipynb") if LESSON_FILE.match(p.name))
 
 
 def _nbgrader(cell, grade_id: str, *, solution=False, grade=False, locked=False, points=None):
@@ -84,8 +93,8 @@ def _nbgrader(cell, grade_id: str, *, solution=False, grade=False, locked=False,
     return cell
 
 
-def _bound(module_name: str) -> dict[str, Question]:
-    """Every label (q1, q3.a, …) of a lesson module's bound questions."""
+def bound_questions(module_name: str) -> dict[str, Question]:
+    """Every label (q1, q3.a, …) of a lesson module's bound questions (the instructor's copy, in this process)."""
     module = importlib.import_module(f"lessons_lib.exercises.{module_name}")
     namespace: dict = {}
     with contextlib.redirect_stdout(io.StringIO()):
@@ -123,13 +132,20 @@ def _answer_source(label: str, question: Question, template: str) -> str:
             f"{blank}\n### BEGIN SOLUTION\n{solution}\n### END SOLUTION")
 
 
-def _check_source(label: str, question: Question, points: int, hidden: list[str]) -> str:
+def _check_source(label: str, question: Question, points: int) -> str:
     lines = [f"# Graded: {label} ({points} point{'s' if points != 1 else ''}). If this cell fails, its message "
-             "says what to fix.",
+             "says what to fix. (The grade is checked again by the grader, with more tests.)",
              f"assert {label}.check().passed, {label}.last_outcome.message"]
-    if hidden:
-        lines += ["### BEGIN HIDDEN TESTS", *hidden, "### END HIDDEN TESTS"]
     return "\n".join(lines)
+
+
+def _without_giveaways(cell, questions: dict[str, Question]):
+    for question in questions.values():
+        for text, in_code, in_prose in getattr(question, "giveaways", ()):
+            cell.source = cell.source.replace(f"`{text}`" if cell.cell_type == "markdown" else text,
+                                              in_prose if cell.cell_type == "markdown" else in_code)
+            cell.source = cell.source.replace(text, in_prose if cell.cell_type == "markdown" else in_code)
+    return cell
 
 
 def _exercise_cells_only(cells, bind_index: int, check_indices: list[int], needs: set[str]) -> list[int]:
@@ -175,7 +191,7 @@ def build_notebook(path: Path, exercises_only: bool = False) -> BuiltNotebook:
     if len(binds) != 1:
         raise ValueError(f"{path.name}: expected one cell with lessonNN.bind(globals()), found {len(binds)}")
     bind_index, module_name = binds[0]
-    questions = _bound(module_name)
+    questions = bound_questions(module_name)
     check_indices = [i for i, c in enumerate(cells) if c.cell_type == "code" and CHECK.search(c.source)]
     if not check_indices:
         raise ValueError(f"{path.name}: no cell ends in qN.check()")
@@ -184,7 +200,7 @@ def build_notebook(path: Path, exercises_only: bool = False) -> BuiltNotebook:
                  for name in getattr(questions.get(label), "needs", ())}
         cells = [cells[i] for i in _exercise_cells_only(cells, bind_index, check_indices, needs)]
 
-    built = BuiltNotebook(f"lesson{module_name[-2:]}", path.name, notebook)
+    built = BuiltNotebook(module_name, path.name, notebook)
     out = []
     for index, cell in enumerate(cells):
         cell = nbformat.from_dict(dict(cell))
@@ -197,7 +213,7 @@ def build_notebook(path: Path, exercises_only: bool = False) -> BuiltNotebook:
                 cell.metadata.pop("nbgrader", None)      # the learner's own hint/solution cell stays editable
                 out.append(cell)
             else:
-                out.append(_nbgrader(cell, f"cell-{index:03d}", locked=True))
+                out.append(_nbgrader(_without_giveaways(cell, questions), f"cell-{index:03d}", locked=True))
             continue
         if len(labels) > 1:
             raise ValueError(f"{path.name}: one check per answer cell, found {labels} in one cell")
@@ -210,7 +226,7 @@ def build_notebook(path: Path, exercises_only: bool = False) -> BuiltNotebook:
         out.append(_nbgrader(cell, f"answer-{label.replace('.', '-')}", solution=True))
         points = int(getattr(question, "points", 1))
         hidden = hidden_test_lines(label, question)
-        check = nbformat.v4.new_code_cell(_check_source(label, question, points, hidden))
+        check = nbformat.v4.new_code_cell(_check_source(label, question, points))
         out.append(_nbgrader(check, f"check-{label.replace('.', '-')}", grade=True, locked=True, points=points))
         built.checks[label] = points
         if hidden:
@@ -222,111 +238,63 @@ def build_notebook(path: Path, exercises_only: bool = False) -> BuiltNotebook:
 CONFIG_TEMPLATE = '''"""nbgrader configuration written by `python -m lessons_lib.homework build` (edit freely; rebuilding rewrites it)."""
 import os
 
-import nbformat
-from nbclient.exceptions import DeadKernelError
-from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor, Preprocessor
-from traitlets import Bool
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, Execute, GetGrades,
-                                    IgnorePattern, LimitOutput, SaveAutoGrades)
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor, Preprocessor
+from nbgrader.preprocessors import GetGrades
 
 c = get_config()  # noqa: F821 (nbgrader defines it)
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.assignment_id = ""
 
-# Per cell: a submission that loops forever loses that cell (and the checks that need it), nothing more.
-c.Execute.timeout = {timeout}
-c.Execute.interrupt_on_timeout = True
-# After a cell's reply, wait this long for its last output: on a busy grading server 4 s (the default) is too short.
-c.Execute.iopub_timeout = 30
 
-# Every grading kernel runs under a memory limit (address space, RLIMIT_AS), set before the notebook's first
-# cell: a submission that allocates without end gets a MemoryError in its own cell instead of taking the
-# grader down. {memory_gb:g} GiB; raise it for lessons that train large models.
-MEMORY_LIMIT_BYTES = {memory_bytes}
-c.Execute.extra_arguments = [
-    "--HistoryManager.hist_file=:memory:",
-    "--IPKernelApp.exec_lines=__import__('resource').setrlimit(__import__('resource').RLIMIT_AS, "
-    f"({{MEMORY_LIMIT_BYTES}}, {{MEMORY_LIMIT_BYTES}}))",
-]
+class UseTheSandboxedGrader(Preprocessor):
+    """nbgrader's autograde would run each student's code as you, next to the gradebook: refuse."""
+
+    enabled = True   # nbconvert's preprocessors start disabled
+
+    def preprocess(self, nb, resources):
+        raise RuntimeError("grade with `python -m lessons_lib.homework grade . ASSIGNMENT` (sandboxed, checks outside "
+                           "the student's kernel), not `nbgrader autograde` — see docs/instructors.md")
 
 
-
-def _error(ename, evalue):
-    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{{ename}}: {{evalue}}"])
-
-
-class ExecuteSurvivingCrashes(Execute):
-    """nbgrader's Execute, except that a kernel which dies (os._exit, a segfault, the OOM killer) fails the cell it
-    died in and every cell after it — those score 0 — instead of failing the student's whole notebook."""
-
-    def preprocess(self, nb, resources=None, km=None):
-        self._kernel_died = False
-        return super().preprocess(nb, resources, km)
-
-    def preprocess_cell(self, cell, resources, index):
-        if self._kernel_died:
-            if cell.cell_type == "code":
-                cell.outputs = [_error("DeadKernelError", "not run: the kernel died in an earlier cell")]
-            return cell, self.resources
-        try:
-            return super().preprocess_cell(cell, resources, index)
-        except DeadKernelError:
-            self._kernel_died = True
-            cell.outputs.append(_error("DeadKernelError", "the kernel died while running this cell"))
-            return cell, self.resources
-
-
-c.Autograde.autograde_preprocessors = [ExecuteSurvivingCrashes, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-
-
-class HideHiddenTestTracebacks(Preprocessor):
-    """Feedback shows a failed hidden test as its one-line message: a traceback would quote the hidden code."""
-
-    enabled = Bool(True)   # nbconvert's own preprocessors start disabled
-
-    def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and "BEGIN HIDDEN TESTS" in cell.source:
-            for output in cell.get("outputs", []):
-                if output.get("output_type") == "error":
-                    output["traceback"] = [f"{{output.get('ename', 'Error')}}: {{output.get('evalue', '')}}"]
-        return cell, resources
-
-
-# nbgrader's feedback keeps hidden tests by default: clear their code and their tracebacks.
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTestTracebacks, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+c.Autograde.autograde_preprocessors = [UseTheSandboxedGrader]
+# No hidden test is in any notebook (the grader holds them): feedback is the grader's verdicts and the outputs.
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor]
 '''
 
 
 def write_config(course_dir: Path, timeout: int = DEFAULT_TIMEOUT_S, memory_gb: float = DEFAULT_MEMORY_LIMIT_GB,
-                 course_id: str = "layer-by-layer") -> Path:
-    """Write ``nbgrader_config.py`` into ``course_dir``."""
+                 course_id: str = "layer-by-layer", output_bytes: int = DEFAULT_OUTPUT_BYTES) -> Path:
+    """Write ``nbgrader_config.py`` and the grading settings ``homework.json`` into ``course_dir``."""
     if not (isinstance(timeout, int) and timeout > 0):
         raise ValueError(f"timeout is seconds per cell, a positive int; got {timeout!r}")
     if not (isinstance(memory_gb, (int, float)) and memory_gb >= 0.5):
         raise ValueError(f"memory_gb is the grading kernel's memory limit in GiB, at least 0.5; got {memory_gb!r}")
+    if not (isinstance(output_bytes, int) and output_bytes >= 1000):
+        raise ValueError(f"output_bytes is the output kept per cell, at least 1000 bytes; got {output_bytes!r}")
     path = Path(course_dir) / "nbgrader_config.py"
-    path.write_text(CONFIG_TEMPLATE.format(course_id=course_id, timeout=timeout, memory_gb=memory_gb,
-                                           memory_bytes=int(memory_gb * 2 ** 30)))
+    path.write_text(CONFIG_TEMPLATE.format(course_id=course_id))
+    (Path(course_dir) / "homework.json").write_text(json.dumps(
+        {"timeout": timeout, "memory_gb": memory_gb, "output_bytes": output_bytes}, indent=1) + "\n")
     return path
 
 
 def build_course(course_dir: Path, lessons: list[str] | None = None, notebooks_dir: Path | None = None,
                  exercises_only: bool = False, timeout: int = DEFAULT_TIMEOUT_S,
-                 memory_gb: float = DEFAULT_MEMORY_LIMIT_GB) -> list[BuiltNotebook]:
+                 memory_gb: float = DEFAULT_MEMORY_LIMIT_GB,
+                 output_bytes: int = DEFAULT_OUTPUT_BYTES) -> list[BuiltNotebook]:
     """Write ``course_dir/source/lessonNN/NN_name.ipynb`` for each lesson, and ``nbgrader_config.py``."""
     notebooks_dir = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
     if not notebooks_dir.is_dir():
         raise FileNotFoundError(f"no notebooks folder at {notebooks_dir}: pass --notebooks PATH/TO/notebooks "
                                 "(the folder of a clone of the course)")
     if lessons is None:
-        paths = sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
+        paths = lesson_notebooks(notebooks_dir)
     else:
         paths = [lesson_notebook(lesson, notebooks_dir) for lesson in lessons]
     course_dir = Path(course_dir)
     course_dir.mkdir(parents=True, exist_ok=True)
-    write_config(course_dir, timeout, memory_gb)
+    write_config(course_dir, timeout, memory_gb, output_bytes=output_bytes)
     built = []
     for path in paths:
         result = build_notebook(path, exercises_only=exercises_only)
@@ -335,33 +303,3 @@ def build_course(course_dir: Path, lessons: list[str] | None = None, notebooks_d
         nbformat.write(result.notebook, target)
         built.append(result)
     return built
-
-
-def main(argv: list[str] | None = None) -> int:
-    """The command line: ``python -m lessons_lib.homework build COURSE_DIR [--lessons NN …] [--exercises-only]``."""
-    parser = argparse.ArgumentParser(prog="python -m lessons_lib.homework",
-                                     description="Build an nbgrader course directory from the lessons.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build", help="write COURSE_DIR/source/lessonNN/*.ipynb and nbgrader_config.py")
-    build.add_argument("course_dir", type=Path)
-    build.add_argument("--lessons", nargs="+", metavar="NN", help="lesson numbers, e.g. 00 01 (default: all)")
-    build.add_argument("--notebooks", type=Path, default=None, help="the course's notebooks/ folder")
-    build.add_argument("--exercises-only", action="store_true",
-                       help="keep only the opening cells and the exercises (grades in seconds, not minutes)")
-    build.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_S, help="seconds per cell when grading")
-    build.add_argument("--memory-gb", type=float, default=DEFAULT_MEMORY_LIMIT_GB,
-                       help="memory limit of each grading kernel, GiB")
-    args = parser.parse_args(argv)
-    built = build_course(args.course_dir, args.lessons, args.notebooks, args.exercises_only, args.timeout,
-                         args.memory_gb)
-    for result in built:
-        hidden = f", hidden tests for {', '.join(result.hidden)}" if result.hidden else ""
-        print(f"source/{result.assignment}/{result.notebook_name}: {len(result.checks)} graded checks, "
-              f"{result.max_score} points{hidden}")
-    print(f"Next: cd {args.course_dir} && nbgrader generate_assignment {built[0].assignment} --force "
-          "(see docs/instructors.md)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
