@@ -109,7 +109,6 @@ class ValueTargets(FunctionQuestion):
     mistakes = (
         ("def z_targets(players, outcome):\n    return [outcome for player in players]\n", "X's point of view"),
         ("def z_targets(players, outcome):\n    return [-outcome * player for player in players]\n", "opposite"),
-        ("def z_targets(players, outcome):\n    return [abs(outcome) for player in players]\n", "who won"),
         ("def z_targets(players, outcome):\n    return outcome * players[0]\n", "one z per position"),
     )
     correct_message = "z = outcome × player to move: the same result, +1 for the winner's positions, -1 for the loser's."
@@ -138,8 +137,6 @@ class ValueTargets(FunctionQuestion):
             "to move there, so O's positions get the opposite sign.": [float(outcome)] * len(players),
             "every sign is the opposite: z is +1 where the player to move went on to WIN.":
                 [-float(outcome * p) for p in players],
-            "the size of the result is right but not who won: a loss is -1 for the player who lost.":
-                [float(abs(outcome))] * len(players),
         }
         for message, wrong in named.items():
             if all(_close(a, b) for a, b in zip(values, wrong)) and wrong != [float(e) for e in expected]:
