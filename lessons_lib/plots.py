@@ -174,3 +174,30 @@ def plot_layer_scales(scales: dict, title: str = ""):
         ax.grid(alpha=0.3, which="both")
         ax.legend()
     return _finish(fig, title)
+
+
+def plot_curve(x: Sequence[float], series: dict, xlabel: str, ylabel: str, hline: float | None = None,
+               hline_label: str | None = None, title: str = "", ylim: tuple[float, float] | None = None):
+    """One panel of curves sharing an x axis: ``series`` maps a label to its y values (one per x), with an optional
+    horizontal line (a target). Returns the Figure.
+
+    Introduced in notebook 09 (AlphaZero in miniature): strength per training iteration.
+    """
+    if not isinstance(series, dict) or not series:
+        raise ValueError("series must be a non-empty dict {label: y values}")
+    x = list(x)
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for label, values in series.items():
+        values = list(values)
+        if len(values) != len(x):
+            raise ValueError(f"series {label!r} has {len(values)} values for {len(x)} x values")
+        ax.plot(x, values, "-o", label=label, markersize=4)
+    if hline is not None:
+        ax.axhline(hline, color="0.4", linestyle="--", linewidth=1, label=hline_label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    return _finish(fig, title)

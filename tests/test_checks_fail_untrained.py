@@ -40,6 +40,8 @@ TRAINED_MODEL_CHECKS: dict[str, list[str]] = {
     "07_mnist_end_to_end.ipynb": ['at_least("walkthrough recipe: accuracy"',
                                   'at_least("Keras walkthrough: validation accuracy"', 'at_least("fast recipe: accuracy"'],
     "08_inside_a_cnn.ipynb": ['at_least(f"LeNet ({name}): test accuracy"', 'at_least("my model: test accuracy"'],
+    "09_alphazero.ipynb": ['at_least("network alone: optimal moves"',
+                           'at_most("network with search: games lost to the perfect player"'],
 }
 
 NO_TRAINED_MODEL_CHECK: dict[str, str] = {

@@ -22,7 +22,7 @@ RESULTS = ROOT / "benchmarks" / "results" / "quality_spread.json"
 # Lessons whose full-mode spread is not measured yet (a full-mode spread of every lesson takes 3-4 hours on 2 cores;
 # the benchmark resumes where it stopped). Their full-mode bars are not held to a spread until it is: CI's full-mode
 # step says so for each. The test below fails when a lesson listed here has been measured, so the list only shrinks.
-NOT_YET_MEASURED_IN_FULL: set[str] = {"01", "02", "03", "03b", "04", "05", "07", "08"}
+NOT_YET_MEASURED_IN_FULL: set[str] = {"01", "02", "03", "03b", "04", "05", "07", "08", "09"}
 
 # Lessons whose stored spread is incomplete, with the reason (the design test skips them, naming them).
 INCOMPLETE: dict[str, str] = {}
