@@ -89,11 +89,10 @@ class KernelPermutation(Question):
             order = tuple(int(axis) for axis in value)
         except (TypeError, ValueError):
             raise Incorrect(f"`permutation` should be a tuple of 4 axis numbers, got {value!r}") from None
-        if len(order) != 4 or not all(-4 <= axis < 4 for axis in order):
+        axes = tuple(axis % 4 if -4 <= axis < 4 else axis for axis in order)   # permute takes -1 for axis 3
+        if len(axes) != 4 or sorted(axes) != [0, 1, 2, 3]:
             raise Incorrect(f"`permutation` must name each of the 4 axes 0, 1, 2, 3 once, got {order}")
-        order = tuple(axis % 4 for axis in order)   # permute accepts negative axes: -1 is axis 3
-        if sorted(order) != [0, 1, 2, 3]:
-            raise Incorrect(f"`permutation` must name each of the 4 axes 0, 1, 2, 3 once, got {order}")
+        order = axes
         kernel = torch.randn(7, 5, 8, 16)           # kh ≠ kw and in ≠ out, so every mistake shows
         got = tuple(kernel.permute(*order).shape)
         if order == (3, 2, 0, 1):

@@ -29,6 +29,7 @@ import sys
 from pathlib import Path
 
 import lessons_lib
+from lessons_lib import settings
 
 KEEP_ENV_PREFIXES = ("LESSONS_",)
 KEEP_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "LANG", "LC_ALL", "TZ")
@@ -74,9 +75,8 @@ def _needed_paths() -> list[Path]:
     """Folders the run must read even when they lie in a hidden home: Python, the venv, lessons_lib, the data."""
     paths = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent.parent,
              Path(lessons_lib.__file__).resolve().parent.parent}
-    data = os.environ.get("LESSONS_DATA_DIR")
-    if data:
-        paths.add(Path(data).resolve())
+    if settings.DATA_DIR is not None:                     # LESSONS_DATA_DIR, as settings read it (~ expanded)
+        paths.add(settings.DATA_DIR.resolve())
     return sorted(p for p in paths if p.exists())
 
 
