@@ -39,7 +39,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
 import torch
@@ -179,9 +179,9 @@ def main() -> None:
             record(key, run_fold(*task))
     else:
         with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {key: pool.submit(run_fold, *task) for key, task in tasks.items()}
-            for key, future in futures.items():
-                record(key, future.result())
+            futures = {pool.submit(run_fold, *task): key for key, task in tasks.items()}
+            for future in as_completed(futures):                # printed as each finishes (--verbose)
+                record(futures[future], future.result())
 
     main_ids, side_ids = [i for i in row_ids if i < MAIN_ROWS], [i for i in row_ids if i >= MAIN_ROWS]
     if main_ids:

@@ -20,6 +20,7 @@ On 2 CPU cores it takes about 15 minutes (longer on a shared machine). Introduce
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
@@ -144,11 +145,24 @@ def main() -> None:
     print(HEADER)
     print("|---" * (HEADER.count("|") - 1) + "|")
     print("\n".join(lines))
-    if not args.no_save and not args.rows:
+    torch_rows = {number for number, (_, settings) in enumerate(ROWS, start=1) if settings["framework"] == "torch"}
+    if not args.no_save and torch_rows <= set(chosen):      # every PyTorch row ran: the targets are theirs
         import report                                               # benchmarks/report.py, beside this script
         kind = "gpu" if device.type == "cuda" else "cpu"
         name = report.device_label(device, threads=args.threads)
-        print("\nwrote", report.write_results("mnist_time_to_accuracy", contract_rows(histories, kind, name)))
+        print("\nwrote", report.write_results("mnist_time_to_accuracy",
+                                              merged_rows(contract_rows(histories, kind, name), kind)))
+
+
+def merged_rows(new_rows: list[dict], kind: str) -> list[dict]:
+    """The stored rows of the other device kind (a GPU run keeps the CPU rows, and back) followed by ``new_rows``."""
+    import report
+
+    path = report.RESULTS / "mnist_time_to_accuracy.json"
+    stored = json.loads(path.read_text())["rows"] if path.exists() else []
+    is_gpu = lambda row: row["device"].startswith("GPU")        # noqa: E731  (report.device_label's prefix)
+    kept = [row for row in stored if is_gpu(row) != (kind == "gpu")]
+    return kept + new_rows
 
 
 if __name__ == "__main__":

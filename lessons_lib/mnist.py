@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 
 from . import settings
 from .models import eval_mode
+from .validation import positive_int
 from .training import History, channels_last
 
 # The walkthrough's ImageDataGenerator: rotation_range=12, zoom_range=0.10, width/height_shift_range=0.15, no flips.
@@ -205,6 +206,35 @@ def predict_probabilities(model: nn.Module, images, batch_size: int = 1000) -> n
     return out.numpy()
 
 
+@torch.no_grad()
+def averaged_probabilities(models, images, views: int = 0, augmentation: dict | None = None, seed: int = 0,
+                           batch_size: int = 1000) -> np.ndarray:
+    """Softmax probabilities (N, 10) averaged over several models (an ensemble) and, with ``views`` > 0, over that
+    many randomly warped copies of every image besides the image itself (test-time augmentation, with the ranges of
+    ``augmentation``, e.g. the recipe's; the warps come from ``seed``, so the answer is repeatable).
+
+    ``models``: one model or a list of them, each returning logits. Introduced in notebook 07 (MNIST end to end)
+    for ``benchmarks/mnist_beat_walkthrough.py``'s rows with test-time augmentation and ensembles.
+    """
+    models = list(models) if isinstance(models, (list, tuple)) else [models]
+    if not models:
+        raise ValueError("models must be a model or a non-empty list of models")
+    views = positive_int("views", views, allow_zero=True)
+    if views and not augmentation:
+        raise ValueError("test-time augmentation (views > 0) needs the warp's ranges: pass augmentation=recipe.augmentation")
+    device = next(models[0].parameters()).device
+    x, _ = _as_batch(images, None, device)
+    generator = torch.Generator(device=device).manual_seed(seed)
+    total = torch.zeros(len(x), 10, device=device)
+    batches = [x[i:i + batch_size] for i in range(0, len(x), batch_size)]
+    for view in range(views + 1):
+        warped = batches if view == 0 else [augment(b, generator=generator, **augmentation) for b in batches]
+        for model in models:
+            with eval_mode(model), channels_last(model):
+                total += torch.cat([model(b).softmax(1) for b in warped])
+    return (total / (len(models) * (views + 1))).cpu().numpy()
+
+
 def recipe_step(make_model, recipe: Recipe, x_train, y_train, device=None, seed: int = 0):
     """One training step of ``train_recipe``'s kind on a throwaway model ``make_model()`` (augmentation when the
     recipe has it, forward, loss with the recipe's label smoothing, backward, the recipe's optimizer step, conv
@@ -230,8 +260,8 @@ def recipe_step(make_model, recipe: Recipe, x_train, y_train, device=None, seed:
 
 def train_recipe(model: nn.Module, recipe: Recipe, x_train, y_train, x_val, y_val, x_test=None, y_test=None,
                  device=None, seed: int = 0, time_budget: float | None = None, progress: bool = True) -> History:
-    """Train ``model`` with ``recipe``; returns a ``History`` with, per epoch, train loss/accuracy, val_accuracy,
-    test_accuracy (when test labels are given), lr and ``seconds`` — cumulative TRAINING time, evaluation excluded
+    """Train ``model`` with ``recipe``; returns a ``History`` with, per epoch, train loss/accuracy, val_accuracy
+    (unless ``x_val`` is None: a one-cycle schedule needs no validation split), test_accuracy (when test labels are given), lr and ``seconds`` — cumulative TRAINING time, evaluation excluded
     (the clock time-to-accuracy is measured on).
 
     The data (N, 1, 28, 28) in [0, 1] is moved to ``device`` once; each step takes a shuffled batch, warps it on
@@ -255,6 +285,8 @@ def train_recipe(model: nn.Module, recipe: Recipe, x_train, y_train, x_val, y_va
                                                                min_lr=1e-6)
     else:
         raise ValueError(f"schedule must be 'plateau' or 'one_cycle', got {recipe.schedule!r}")
+    if x_val is None and recipe.schedule == "plateau":
+        raise ValueError("the plateau schedule steps on validation accuracy: pass x_val and y_val, or use one_cycle")
     generator = torch.Generator(device=device).manual_seed(seed)
     history, clock = History(), 0.0
     learning = not settings.UNTRAINED      # LESSONS_UNTRAINED=1 (a test): forward only, as in training.fit
@@ -287,15 +319,17 @@ def train_recipe(model: nn.Module, recipe: Recipe, x_train, y_train, x_val, y_va
                 torch.cuda.synchronize()
             clock += time.perf_counter() - started
             lr = optimizer.param_groups[0]["lr"]
-            val = accuracy(model, x_val, y_val)
-            if recipe.schedule == "plateau":
-                scheduler.step(val)
             row = {"loss": float(total_loss) / steps, "accuracy": int(correct) / (steps * recipe.batch_size),
-                   "val_accuracy": val, "lr": lr, "seconds": clock}
+                   "lr": lr, "seconds": clock}
+            if x_val is not None:
+                row["val_accuracy"] = val = accuracy(model, x_val, y_val)
+                if recipe.schedule == "plateau":
+                    scheduler.step(val)
             if x_test is not None and y_test is not None:
                 row["test_accuracy"] = accuracy(model, x_test, y_test)
             history.log(**row)
-            bar.set_postfix(epoch=epoch, val_acc=f"{val:.4f}", seconds=f"{clock:.0f}")
+            bar.set_postfix(epoch=epoch, seconds=f"{clock:.0f}",
+                            **({"val_acc": f"{row['val_accuracy']:.4f}"} if x_val is not None else {}))
             if time_budget is not None and clock >= time_budget:
                 break
     bar.close()

@@ -164,25 +164,32 @@ def load_saved_model(name: str) -> nn.Module:
     return model.eval()
 
 
-def fast_mnist_net(channels: tuple[int, int, int] = (16, 32, 64), num_classes: int = 10) -> nn.Sequential:
-    """Lesson 07's fast MNIST net: three [Conv 3×3 → BatchNorm → ReLU → MaxPool 2] blocks, then one Linear.
+def fast_mnist_net(channels: tuple[int, int, int] = (16, 32, 64), num_classes: int = 10,
+                   convs_per_block: int = 1) -> nn.Sequential:
+    """Lesson 07's fast MNIST net: three [Conv 3×3 → BatchNorm → ReLU (× ``convs_per_block``) → MaxPool 2] blocks,
+    then one Linear.
 
     Input: a batch (N, 1, 28, 28) of digits scaled to [0, 1] (white digit on black, as MNIST; divide uint8
     pixels by 255). Shapes: 28 → 14 → 7 → 3, so the Linear sees ``channels[2] · 3 · 3`` features and returns
-    (N, ``num_classes``) logits. The convolutions have no bias (BatchNorm's shift replaces it).
+    (N, ``num_classes``) logits. The convolutions have no bias (BatchNorm's shift replaces it). With
+    ``convs_per_block=2`` every block has two convolutions (layers ``conv1``, ``conv1b``, ...: the names of the
+    one-conv net stay as they were), the larger net of ``benchmarks/mnist_beat_walkthrough.py``.
     Introduced in notebook 07 (MNIST end to end), which trains and saves it as "lesson07_fast_mnist";
     notebook 08 loads it with ``load_saved_model``.
     """
     if len(channels) != 3:
         raise ValueError(f"channels must be three positive ints (one per block), got {channels!r}")
     channels = tuple(positive_int("each of channels", c) for c in channels)
+    convs_per_block = positive_int("convs_per_block", convs_per_block)
     layers, previous = OrderedDict(), 1
     for block, width in enumerate(channels, start=1):
-        layers[f"conv{block}"] = nn.Conv2d(previous, width, 3, padding=1, bias=False)
-        layers[f"bn{block}"] = nn.BatchNorm2d(width)
-        layers[f"relu{block}"] = nn.ReLU()
+        for conv in range(convs_per_block):
+            suffix = "" if conv == 0 else "bcdefgh"[conv - 1]
+            layers[f"conv{block}{suffix}"] = nn.Conv2d(previous, width, 3, padding=1, bias=False)
+            layers[f"bn{block}{suffix}"] = nn.BatchNorm2d(width)
+            layers[f"relu{block}{suffix}"] = nn.ReLU()
+            previous = width
         layers[f"pool{block}"] = nn.MaxPool2d(2)
-        previous = width
     layers["flatten"] = nn.Flatten()
     layers["fc"] = nn.Linear(previous * 3 * 3, num_classes)
     return nn.Sequential(layers)

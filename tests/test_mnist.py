@@ -98,6 +98,45 @@ def test_fast_net_shapes_and_save_load(tmp_path, monkeypatch):
         fast_mnist_net((16, 32))
 
 
+def test_fast_net_with_two_convs_per_block_keeps_the_one_conv_names():
+    one, two = fast_mnist_net(), fast_mnist_net((32, 64, 128), convs_per_block=2)
+    assert [name for name, _ in one.named_children()][:4] == ["conv1", "bn1", "relu1", "pool1"]
+    assert [name for name, _ in two.named_children()][:7] == ["conv1", "bn1", "relu1", "conv1b", "bn1b", "relu1b", "pool1"]
+    assert two(torch.rand(2, 1, 28, 28)).shape == (2, 10)
+    assert sum(p.numel() for p in one.parameters()) == 29_178
+    with pytest.raises(ValueError, match="convs_per_block"):
+        fast_mnist_net(convs_per_block=0)
+
+
+def test_averaged_probabilities_is_the_mean_over_models_and_views():
+    torch.manual_seed(0)
+    a, b = fast_mnist_net().eval(), fast_mnist_net().eval()
+    x = torch.rand(5, 1, 28, 28)
+    with torch.no_grad():
+        pa, pb = a(x).softmax(1).numpy(), b(x).softmax(1).numpy()
+    assert np.allclose(mnist.averaged_probabilities(a, x), pa, atol=1e-6)
+    assert np.allclose(mnist.averaged_probabilities([a, b], x), (pa + pb) / 2, atol=1e-6)
+    augmentation = mnist.FAST_RECIPE.augmentation
+    tta = mnist.averaged_probabilities(a, x, views=3, augmentation=augmentation, seed=1)
+    assert np.allclose(tta.sum(1), 1, atol=1e-5) and not np.allclose(tta, pa, atol=1e-4)
+    assert np.array_equal(tta, mnist.averaged_probabilities(a, x, views=3, augmentation=augmentation, seed=1))
+    with pytest.raises(ValueError, match="augmentation"):
+        mnist.averaged_probabilities(a, x, views=2)
+    with pytest.raises(ValueError, match="non-empty"):
+        mnist.averaged_probabilities([], x)
+
+
+def test_train_recipe_without_a_validation_split(digits):
+    x, y = digits
+    recipe = mnist.FAST_RECIPE.with_changes(epochs=1, batch_size=100)
+    history = mnist.train_recipe(fast_mnist_net(), recipe, x[:300], y[:300], None, None, x[500:], y[500:],
+                                 progress=False)
+    assert "val_accuracy" not in history.metrics and len(history.metrics["test_accuracy"]) == 1
+    with pytest.raises(ValueError, match="plateau"):
+        mnist.train_recipe(fast_mnist_net(), mnist.WALKTHROUGH_RECIPE.with_changes(batch_size=100), x[:300], y[:300],
+                           None, None, progress=False)
+
+
 def test_train_recipe_learns_and_times(digits):
     x, y = digits
     torch.manual_seed(0)
