@@ -94,7 +94,8 @@ def test_lesson09_play_a_whole_game_against_the_agent_by_mouse_clicks(open_noteb
         try:
             root.wait_for(state="visible", timeout=WIDGET_TIMEOUT_S * 1000)
         except Exception:  # noqa: BLE001
-            raise AssertionError("the tic-tac-toe board did not render: no .lbl-ttt in the TicTacToeBoard cell") from None
+            raise AssertionError("the tic-tac-toe board did not render: no .lbl-ttt in the TicTacToeBoard "
+                                 "cell") from None
         root.scroll_into_view_if_needed()
         assert board.marks() == [""] * 9 and board.outcome() == "", (board.marks(), board.outcome())
         assert "You play X" in board.text("status")
