@@ -1,6 +1,6 @@
 """Every lesson-target benchmark in one run, one after the other, then the report that puts them side by side.
 
-    LESSONS_DATA_DIR=../shared/data python benchmarks/all.py                 # the five lesson targets, then the report
+    LESSONS_DATA_DIR=../shared/data python benchmarks/all.py                 # the lesson targets, then the report
     LESSONS_DATA_DIR=../shared/data python benchmarks/all.py --with-notebooks # and every notebook's budgets too
     python benchmarks/all.py --only gan,factorization_speed                   # a subset (names as in the report)
     python benchmarks/all.py --dry-run                                        # print the commands, run nothing
@@ -8,8 +8,8 @@
 Each benchmark runs in its own process with the options below (the targets assume 2 CPU cores: fsdd trains two folds
 at a time with one thread each, the others use two threads) and writes its ``benchmarks/results/<name>.json``; then
 ``report.py`` writes ``benchmarks/results/report.md``. Run it on an otherwise idle machine: the times in the report
-are wall times. On 2 cores the five targets take about 80 minutes (fsdd about 40, MNIST about 15, the GAN about 10,
-word2vec and factorization a few each); ``--with-notebooks`` adds about 35 (every notebook in quick and full mode).
+are wall times. On 2 cores the targets take about 80 minutes (fsdd about 40, MNIST about 15, the GAN about 10,
+word2vec, factorization and self-play a few each); ``--with-notebooks`` adds about 35 (every notebook in quick and full mode).
 A GPU, when PyTorch sees one, is used by the benchmarks that can use it (each row says its device).
 
 A benchmark that fails does not stop the others; the exit status is non-zero and the failures are named at the end.
@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS = {
     "factorization_speed": ["factorization_speed.py"],
     "word2vec_speed": ["word2vec_speed.py"],
+    "selfplay_speed": ["selfplay_speed.py"],
     "gan": ["gan_quality.py"],
     "mnist_time_to_accuracy": ["mnist_time_to_accuracy.py"],
     "fsdd_speaker_holdout": ["fsdd_speaker_holdout.py", "--jobs", "2"],
@@ -53,7 +54,7 @@ def plan(only: str = "", with_notebooks: bool = False) -> dict[str, list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="comma-separated report names (default: the five lesson targets)")
+    parser.add_argument("--only", default="", help="comma-separated report names (default: the lesson targets)")
     parser.add_argument("--with-notebooks", action="store_true", help="also run benchmarks/notebooks.py --mode both")
     parser.add_argument("--dry-run", action="store_true", help="print the commands and stop")
     args = parser.parse_args(argv)

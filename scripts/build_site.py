@@ -50,6 +50,8 @@ WIDGET_DESCRIPTIONS = {
                        "from it; click a unit of a feature map to see which input pixels and maps feed it and how its "
                        "value is computed.",
     "DrawingPad(": "A drawing pad: draw a digit with the mouse; the notebook reads it as a 28×28 image.",
+    "TicTacToeBoard(": "A tic-tac-toe board: click a cell and the lesson's trained agent answers, showing its search's "
+                       "visit counts on the cells and its value estimate; the result when the game ends, and New game.",
 }
 DEFAULT_DESCRIPTION = "An interactive widget."
 
@@ -177,6 +179,21 @@ def drawing_pad_picture(model: dict) -> list[dict]:
     return [_picture(_png(pixels.reshape(side, side)))]
 
 
+def tictactoe_board_html(model: dict) -> list[dict]:
+    """``TicTacToeBoard``'s board (``board``: 9 cells, 1 X, -1 O) as an HTML table, each cell with its search visits,
+    and its message under it."""
+    state = model["state"]
+    board, visits = state.get("board", []), state.get("visits", [0] * 9)
+    if len(board) != 9:
+        return []
+    cell = ('<td style="width:2.2em;height:2.2em;border:1px solid #888;text-align:center;font-size:1.4em">{}'
+            '<sub style="font-size:0.5em;color:#666">{}</sub></td>')
+    rows = ["<tr>" + "".join(cell.format({1: "X", -1: "O"}.get(board[i], ""), f"{visits[i]:g}" if visits[i] else "")
+                             for i in range(row, row + 3)) + "</tr>" for row in (0, 3, 6)]
+    message = html.escape(state.get("message", ""))
+    return [_html(f'<table style="border-collapse:collapse">{"".join(rows)}</table><p>{message}</p>')]
+
+
 def _strip(layer: dict, data):
     """One layer of ``FeatureMapStrips`` as a 2-D array of codes 0…255: its maps side by side (a dark column between
     them), or its units in rows of ``width``."""
@@ -243,6 +260,8 @@ def widget_snapshot(model: dict, models: dict) -> list[dict]:
         return drawing_pad_picture(model)
     if {"layers", "data"} <= fields:                  # lessons_lib.widgets.FeatureMapStrips
         return feature_map_strips_picture(model)
+    if {"board", "visits", "outcome"} <= fields:     # lessons_lib.widgets.TicTacToeBoard
+        return tictactoe_board_html(model)
     return []
 
 

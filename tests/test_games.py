@@ -221,3 +221,23 @@ def test_agreement_rate():
     assert agreement_rate([0, 1, 2, 3], [{0}, {0, 1}, {1}, {3, 4}]) == 0.75
     with pytest.raises(ValueError):
         agreement_rate([0], [{0}, {1}])
+
+
+# ------------------------------------------------------------------------------ benchmarks/selfplay_speed.py
+def test_the_selfplay_benchmark_runs_the_notebooks_code_and_writes_report_rows(tmp_path, capsys):
+    import importlib.util
+    import sys
+
+    path = NOTEBOOK.parents[1] / "benchmarks" / "selfplay_speed.py"
+    spec = importlib.util.spec_from_file_location("benchmark_selfplay_speed", path)
+    benchmark = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = benchmark
+    spec.loader.exec_module(benchmark)
+    rows = benchmark.main(["--games", "3", "--alone", "2", "--simulations", "2", "--results", str(tmp_path)])
+    written = json.loads((tmp_path / "selfplay_speed.json").read_text())
+    assert written["benchmark"] == "selfplay_speed" and written["rows"] == rows
+    batched, alone, speedup = rows
+    assert batched["measured"] > 0 and alone["measured"] > 0 and speedup["better"] == "higher"
+    assert "one game at a time" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        benchmark.main(["--games", "0"])

@@ -147,6 +147,19 @@ def test_an_empty_drawing_pad_leaves_only_its_line():
     assert kinds(site.static_widget_outputs(nb, BINDER).cells[2].outputs) == ["text/markdown"]
 
 
+def test_the_tictactoe_board_becomes_a_table_of_its_marks_and_visits_with_its_line():
+    board = model("AnyModel", "anywidget", board=[1, 0, 0, 0, -1, 0, 0, 0, 0], visits=[0, 3, 0, 0, 40, 0, 0, 5, 2],
+                  value=0.1, outcome="", message="The agent played row 2, column 2 <its visits>. Your move.")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("game = TicTacToeBoard(agent_move, result)\ngame",
+                                                                   outputs=[widget_output("board")])])
+    nb.metadata["widgets"] = {site.WIDGET_STATE: {"state": {"board": board}, "version_major": 2, "version_minor": 0}}
+    outputs = site.static_widget_outputs(nb, BINDER).cells[0].outputs
+    assert kinds(outputs) == ["text/html", "text/markdown"]
+    table = outputs[0]["data"]["text/html"]
+    assert table.count("<td") == 9 and ">X<sub" in table and ">O<sub" in table and ">40</sub>" in table
+    assert "&lt;its visits&gt;" in table and "tic-tac-toe board" in outputs[1]["data"]["text/markdown"]
+
+
 @pytest.mark.expected_seconds(20)
 def test_the_real_widgets_saved_by_the_benchmark_runner_become_pictures(tmp_path):
     """The conv explorer and a tqdm bar, executed by benchmarks/notebooks.py's runner (what .ci/run keeps)."""

@@ -20,7 +20,8 @@ from lab_driver import notebook_paths
 
 # Notebooks whose own browser test already opens them, runs all cells and checks every output, then uses
 # their widgets: running them here as well would only cost CI another minute each.
-CHECKED_ELSEWHERE = {"01_": "test_lesson01_conv_explorer.py", "08_": "test_lesson08_drawing_pad.py"}
+CHECKED_ELSEWHERE = {"01_": "test_lesson01_conv_explorer.py", "08_": "test_lesson08_drawing_pad.py",
+                     "09_": "test_lesson09_board.py"}
 
 
 class NotebookInJupyterLab:
