@@ -8,7 +8,7 @@
 Each benchmark runs in its own process with the options below (the targets assume 2 CPU cores: fsdd trains two folds
 at a time with one thread each, the others use two threads) and writes its ``benchmarks/results/<name>.json``; then
 ``report.py`` writes ``benchmarks/results/report.md``. Run it on an otherwise idle machine: the times in the report
-are wall times. On 2 cores the targets take about 80 minutes (fsdd about 40, MNIST about 15, the GAN about 10,
+are wall times. On 2 cores the targets take about 80 minutes (fsdd about 40, MNIST about 15 and the 3- and 10-minute rows about 40 each, the GAN about 10,
 word2vec, factorization and self-play a few each); ``--with-notebooks`` adds about 35 (every notebook in quick and full mode).
 A GPU, when PyTorch sees one, is used by the benchmarks that can use it (each row says its device).
 
@@ -32,6 +32,7 @@ BENCHMARKS = {
     "selfplay_speed": ["selfplay_speed.py"],
     "gan": ["gan_quality.py"],
     "mnist_time_to_accuracy": ["mnist_time_to_accuracy.py"],
+    "mnist_beat_walkthrough": ["mnist_beat_walkthrough.py"],         # resumable; about 40 minutes a row
     "fsdd_speaker_holdout": ["fsdd_speaker_holdout.py", "--jobs", "2"],
     "quality_spread": ["quality_spread.py", "--mode", "both"],   # resumable; hours in full mode (see its docstring)
 }
