@@ -128,7 +128,7 @@ def _bwrap_args(path: str, job_dir: Path, hide: list[Path], uid: int | None, inn
                     args += ["--perms", "0755", "--dir", str(step)]
                 args += ["--ro-bind", str(needed_path), str(needed_path)]
     for package in instructors_copy_paths():      # again, last: a venv bound above may hold it (a non-editable install)
-        if not str(package).startswith("/tmp/"):
+        if package.name == "lessons_lib" and not str(package).startswith("/tmp/"):
             args += ["--perms", "0755", "--tmpfs", str(package)]
     if students_copy is not None:
         args += ["--ro-bind", str(students_copy), STUDENTS_COPY_IN_SANDBOX]
