@@ -12,6 +12,7 @@
 | ``LESSONS_UNTRAINED``| ``1``: for tests only: every PyTorch and Keras optimizer step (and word2vec's hand-written update) does nothing, so every model stays as initialised and the lessons' trained-model checks must fail | ``0`` |
 | ``LESSONS_SEED_OFFSET`` | for the spread benchmark only: every seed the lesson sets is shifted by this many (``quality.shift_every_seed``) | ``0`` |
 | ``LESSONS_ENFORCE_SPREAD`` | for tests and CI: a quality bar beyond its measured spread, or a check never measured, fails (``quality.at_least``) | ``0`` |
+| ``LESSONS_HIDE_SOLUTIONS`` | ``1``: ``q.solution()`` prints that solutions are hidden for graded homework instead of the solution (a casual-click guard only: the students' copy of graded homework, ``python -m lessons_lib.homework students-copy``, holds no solution at all) | ``0`` |
 | ``LESSONS_RECORD_CHECKS`` | for the spread benchmark only: a file that each quality check (``quality.at_least``) appends its value to, instead of raising | unset |
 
 Introduced in notebook 00 (start here).
@@ -41,6 +42,7 @@ CACHE_DIR: Path = Path(os.environ.get("LESSONS_CACHE_DIR", "~/.cache/layer_by_la
 UNTRAINED: bool = _flag("LESSONS_UNTRAINED")
 SEED_OFFSET: int = int(os.environ.get("LESSONS_SEED_OFFSET", "0") or 0)
 ENFORCE_SPREAD: bool = _flag("LESSONS_ENFORCE_SPREAD")
+HIDE_SOLUTIONS: bool = _flag("LESSONS_HIDE_SOLUTIONS")
 RECORD_CHECKS: str | None = os.environ.get("LESSONS_RECORD_CHECKS") or None
 _DEVICE_OVERRIDE: str | None = os.environ.get("LESSONS_DEVICE") or None
 _THREADS_SETTING: str | None = os.environ.get("LESSONS_THREADS", "").strip() or None

@@ -12,7 +12,9 @@ and deletes it; trent appends code to nbgrader_config.py; eve reads the grader's
 JUPYTERHUB_API_TOKEN) and /proc; patch replaces Question.check / evaluate / same with wrong answers; sigil loops with
 SIGINT and SIGTERM ignored; loud prints 100 MB; del deletes, strips and edits locked cells; marker writes
 "BEGIN HIDDEN TESTS" in an answer; greedy sets ``grade: true, points: 1000`` on an answer cell; oscar's answer is not
-plain data (needs manual grading). Skipped when nbgrader (the `instructor` extra) is not installed, and the graded
+plain data (needs manual grading); peek looks for the answers while being graded — ``exec(q1.solution_code)``,
+``q2.hidden_cases()``, ``q4.expected()`` and the instructor's files — and finds none: the run imports the students'
+copy of lessons_lib and the instructor's clone is hidden (each answer graded as an honest wrong one). Skipped when nbgrader (the `instructor` extra) is not installed, and the graded
 part when bubblewrap cannot run here (saying why).
 """
 from __future__ import annotations
@@ -92,6 +94,32 @@ signal.signal(signal.SIGINT, signal.SIG_IGN)
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
 while True:
     pass"""
+# peek looks for the answers in the package while being graded: the students' copy has none, the instructor's is hidden
+PEEK_Q1 = """try:
+    exec(q1.solution_code)
+except Exception as error:
+    print('no solution:', type(error).__name__)
+    n_parameters = 0"""
+PEEK_Q2 = """try:
+    table = {tuple(args): want for args, want in q2.hidden_cases()}
+except Exception as error:
+    print('no hidden tests:', type(error).__name__)
+    table = {}
+def output_size(size, kernel, stride, padding):
+    return table.get((size, kernel, stride, padding), -1)"""
+PEEK_Q3 = """source = ''
+for path in ['{instructors}/lessons_lib/exercises/lesson01.py', '{instructors}/tests/test_nbgrader_pipeline.py']:
+    try:
+        source += open(path).read()
+    except OSError as error:
+        print('no instructor copy:', type(error).__name__)
+def keras_to_torch(kernel):
+    return kernel.permute(3, 2, 0, 1) if 'permute(3, 2, 0, 1)' in source else kernel"""
+PEEK_Q4 = """try:
+    n_depthwise = q4.expected()
+except Exception as error:
+    print('no expected value:', type(error).__name__)
+    n_depthwise = 0"""
 STUDENTS = {
     "alice": {},
     "bob": {
@@ -118,13 +146,15 @@ STUDENTS = {
     "marker": {("lesson01", "q1"): "# ### BEGIN HIDDEN TESTS\n" + RIGHT_Q1},
     "greedy": {},
     "oscar": {("lesson01", "q1"): "n_parameters = type('Mine', (), {})()"},
+    "peek": {("lesson01", "q1"): PEEK_Q1, ("lesson01", "q2"): PEEK_Q2, ("lesson01", "q3"): PEEK_Q3,
+             ("lesson01", "q4"): PEEK_Q4},
 }
 # the lessons each student hands in: alice and bob both, the others the one where their failure is
 HANDS_IN = {"alice": ("lesson00", "lesson01"), "bob": ("lesson00", "lesson01"), "carol": ("lesson01",),
             "dave": ("lesson00",), "erin": ("lesson00",), "frank": ("lesson01",), "mallory": ("lesson01",),
             "trent": ("lesson01",), "eve": ("lesson01",), "patch": ("lesson01",), "sigil": ("lesson01",),
             "loud": ("lesson01",), "del": ("lesson00",), "marker": ("lesson01",), "greedy": ("lesson01",),
-            "oscar": ("lesson01",)}
+            "oscar": ("lesson01",), "peek": ("lesson01",)}
 # the score each check cell should get: its points unless listed
 ZEROS = {
     "bob": {("lesson00", "q1"), ("lesson01", "q1"), ("lesson01", "q2"), ("lesson01", "q3")},
@@ -133,6 +163,7 @@ ZEROS = {
     "erin": {("lesson00", "q1")},
     "frank": {("lesson01", "q3")},          # the kernel died there: restarted, q4 still counts
     "patch": {("lesson01", "q1"), ("lesson01", "q2"), ("lesson01", "q3"), ("lesson01", "q4")},
+    "peek": {("lesson01", "q1"), ("lesson01", "q2"), ("lesson01", "q3"), ("lesson01", "q4")},
     "sigil": {("lesson01", "q2")},
 }
 MANUAL = {"oscar": {("lesson01", "q1")}}
@@ -236,7 +267,8 @@ def submit(course: Path, student: str, assignment: str) -> None:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
         if grade_id.startswith("answer-"):
             label = grade_id.removeprefix("answer-")
-            cell.source = STUDENTS[student].get((assignment, label), RIGHT[(assignment, label)]).replace("{course}", str(course))
+            cell.source = STUDENTS[student].get((assignment, label), RIGHT[(assignment, label)]).replace(
+                "{course}", str(course)).replace("{instructors}", str(ROOT))
             if student == "greedy":
                 cell.metadata["nbgrader"].update(grade=True, points=1000)
     if student == "del":
@@ -303,6 +335,9 @@ def test_assign_grade_feedback_export_with_a_red_team(tmp_path):
     assert any(o.get("ename") == "MemoryError" for o in outputs(autograded / "erin" / "lesson00" / NOTEBOOK["lesson00"])), \
         "erin's allocation must hit the grading kernel's memory limit"
     assert "nothing to see" in json.dumps(outputs(autograded / "eve" / "lesson01" / nb01))
+    peeked = json.dumps(outputs(autograded / "peek" / "lesson01" / nb01))
+    assert all(f"{what}: AnswerWithheld" in peeked for what in ("no solution", "no hidden tests", "no expected value"))
+    assert "no instructor copy: FileNotFoundError" in peeked, peeked
     forger = json.dumps(outputs(autograded / "mallory" / "lesson01" / nb01))
     assert "forging failed" in forger and "removing failed" in forger and "forged" not in forger.replace("forging", "")
     assert (autograded / "loud" / "lesson01" / nb01).stat().st_size < 3_000_000

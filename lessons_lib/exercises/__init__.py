@@ -2,8 +2,8 @@
 
 Introduced in notebook 00 (start here).
 """
-from .core import (____, FunctionQuestion, Incorrect, MultiPartQuestion, NumberQuestion, Outcome, Question,
-                   bind_questions, make_binder, make_progress)
+from .core import (____, AnswerWithheld, FunctionQuestion, Incorrect, MultiPartQuestion, NumberQuestion, Outcome,
+                   Question, bind_questions, make_binder, make_progress, withheld_answers)
 
 __all__ = ["____", "Question", "NumberQuestion", "FunctionQuestion", "MultiPartQuestion", "Incorrect", "Outcome",
-           "bind_questions", "make_binder", "make_progress"]
+           "AnswerWithheld", "bind_questions", "make_binder", "make_progress", "withheld_answers"]

@@ -17,6 +17,12 @@ each of its declared ``mistakes`` (code that defines ``var`` wrongly, and a frag
 message must contain) must fail with that message: tests/test_exercises_all_lessons.py runs them
 for every lesson. The same classes feed the instructors' nbgrader course (``lessons_lib.homework``).
 
+In the *students' copy* of graded homework (``python -m lessons_lib.homework students-copy``), each lesson module is
+rewritten to hold only what a student may read — the prompts, each question's first hint, the variable names — and every
+question class carries ``@withheld_answers``: ``solution_code``, ``expected()``, ``cases()``, ``hidden_cases()`` and
+the other answer-bearing members raise ``AnswerWithheld``, ``solution()`` too, and ``check()`` reports an answer as
+*recorded*: it is checked when the homework is graded, by the instructor's copy, outside the student's kernel.
+
 Introduced in notebook 00 (start here).
 """
 from __future__ import annotations
@@ -24,10 +30,11 @@ from __future__ import annotations
 import copy
 import math
 import numbers
-import os
 import textwrap
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
+
+from .. import settings
 
 
 class _Placeholder:
@@ -39,6 +46,38 @@ class _Placeholder:
 
 ____ = _Placeholder()
 PLACEHOLDER_NAME = "____"
+
+
+class AnswerWithheld(AttributeError):
+    """Raised in the students' copy of graded homework by every member that would give an answer away."""
+
+
+WITHHELD_MEMBERS = ("solution_code", "expected", "cases", "hidden_cases", "solution_value", "check_answer",
+                    "mistakes", "wrong_answer_hints", "diagnose", "correct_message", "giveaways")
+
+
+class _Withheld:
+    """A member the students' copy does not have: reading it raises ``AnswerWithheld`` saying why."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        who = (owner or type(obj)).__name__
+        raise AnswerWithheld(
+            f"{who}.{self.name} is not in this copy of the course: this is the students' copy for graded homework, "
+            "which holds no solutions, expected values or hidden tests. Your answer is checked when the homework is "
+            "graded; the hints (`.hint()`) are here.")
+
+
+def withheld_answers(cls: type) -> type:
+    """Class decorator of the students' copy: every answer-bearing member of ``cls`` raises ``AnswerWithheld``."""
+    if not (isinstance(cls, type) and issubclass(cls, Question)):
+        raise TypeError(f"withheld_answers decorates a Question class, got {cls!r}")
+    cls.answers_withheld = True
+    for name in WITHHELD_MEMBERS:
+        setattr(cls, name, _Withheld(name))
+    return cls
 
 
 class Incorrect(Exception):
@@ -54,9 +93,10 @@ class Incorrect(Exception):
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result of checking one answer: status is 'correct', 'incorrect' or 'not attempted'.
+    """The result of checking one answer: status is 'correct', 'incorrect', 'not attempted' or 'recorded'.
 
-    ``hint`` is the advice that came with a recognised mistake (``Incorrect(message, hint=…)``).
+    ``hint`` is the advice that came with a recognised mistake (``Incorrect(message, hint=…)``). 'recorded' is the
+    students' copy of graded homework: an answer is there and the grader checks it later (``ok``, not ``passed``).
     """
 
     status: str
@@ -68,6 +108,11 @@ class Outcome:
         return self.status == "correct"
 
     @property
+    def ok(self) -> bool:
+        """Correct, or recorded for the grader (the students' copy cannot check): what a graded cell asserts."""
+        return self.status in ("correct", "recorded")
+
+    @property
     def names_a_mistake(self) -> bool:
         """True when the check recognised what went wrong (not a generic "try the hint")."""
         return self.status == "incorrect" and (self.hint is not None or ".hint()" not in self.message)
@@ -77,7 +122,8 @@ class Outcome:
 
     def __str__(self) -> str:
         # words, not emoji: ✅ ❌ 💡 render as empty boxes where the emoji font is missing (tests/test_exercises_core.py)
-        icon = {"correct": "Correct", "incorrect": "Not yet", "not attempted": "Not attempted"}[self.status]
+        icon = {"correct": "Correct", "incorrect": "Not yet", "not attempted": "Not attempted",
+                "recorded": "Answered"}[self.status]
         return f"{icon}: {self.message}" if self.message else icon
 
 
@@ -89,7 +135,9 @@ def _uses_placeholder(value: Any) -> bool:
 
 
 PROGRESS_STATUS = {None: "not attempted", "not attempted": "not attempted", "incorrect": "not yet",
-                   "correct": "correct"}
+                   "correct": "correct", "recorded": "answered (checked when graded)"}
+RECORDED = ("your answer is kept: it is checked when your homework is graded (this copy of the course holds no "
+            "answers to check it against).")
 
 
 class Question:
@@ -112,6 +160,7 @@ class Question:
     mistakes: tuple[tuple[str, str], ...] = ()
     points: int = 1            # what its graded cell is worth in the instructors' nbgrader course
     needs: tuple[str, ...] = ()   # names from earlier notebook cells that the solution uses
+    answers_withheld: bool = False   # True in the students' copy of graded homework (``withheld_answers``)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -151,6 +200,8 @@ class Question:
         """Check ``value`` without printing: returns an ``Outcome``."""
         if _uses_placeholder(value):
             return Outcome("not attempted", f"replace ____ in `{self.var}` with your answer, then run the cell again.")
+        if self.answers_withheld:
+            return Outcome("recorded", RECORDED)
         try:
             self.check_answer(value)
         except Incorrect as wrong:
@@ -201,8 +252,9 @@ class Question:
         if level < 1:
             raise ValueError(f"{self.label}.hint(level): hints are numbered from 1, got {level}")
         if level > len(hints):
+            answer = "" if self.answers_withheld else f" `{self.label}.solution()` shows an answer."
             lines.append(f"({self.label} has {len(hints)} hint{'s' if len(hints) != 1 else ''}; "
-                         f"here is the last. `{self.label}.solution()` shows an answer.)")
+                         f"here is the last.{answer})")
             level = len(hints)
         if hints:
             lines.append(hints[level - 1])
@@ -211,7 +263,9 @@ class Question:
         print(f"Hint {level}/{len(hints)} ({self.label}){more}\n" + "\n".join(lines))
 
     def solution(self) -> None:
-        if os.environ.get("LESSONS_HIDE_SOLUTIONS", "") not in ("", "0"):
+        if self.answers_withheld:
+            self.solution_code          # raises AnswerWithheld, saying why
+        if settings.HIDE_SOLUTIONS:
             print(f"Solution ({self.label}): hidden for this course's graded homework (LESSONS_HIDE_SOLUTIONS is set). "
                   f"Try `{self.label}.hint()`.")
             return
@@ -362,6 +416,8 @@ class MultiPartQuestion(Question):
         statuses = {o.status for o in outcomes}
         if statuses == {"correct"}:
             self.last_outcome = Outcome("correct", "all parts")
+        elif statuses <= {"correct", "recorded"}:
+            self.last_outcome = Outcome("recorded", RECORDED)
         elif statuses == {"not attempted"}:
             self.last_outcome = Outcome("not attempted", "no part answered yet")
         else:

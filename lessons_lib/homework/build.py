@@ -8,7 +8,8 @@ One command writes an nbgrader course directory — ``source/<lesson>/<notebook>
 In each notebook, every answer cell (the cell that ends in ``qN.check()``) becomes an nbgrader
 solution cell holding the question's reference solution between ``### BEGIN SOLUTION`` and
 ``### END SOLUTION``; the check becomes a locked, graded cell worth ``points`` that asserts the
-check passed (its message shown on failure) — for the student's own view: the grade itself comes from
+check passed, or, in the students' copy of the package, that an answer is there (``Outcome.ok``; its message shown
+on failure) — for the student's own view: the grade itself comes from
 ``lessons_lib.homework.grade``, which checks the answers outside the student's kernel, with the hidden tests
 (``hidden_cases()``), which are never written into any notebook. Every other cell (prose and code) stays, locked;
 text in a locked cell that gives an answer away (a question's ``giveaways``) is replaced.
@@ -134,8 +135,9 @@ def _answer_source(label: str, question: Question, template: str) -> str:
 
 def _check_source(label: str, question: Question, points: int) -> str:
     lines = [f"# Graded: {label} ({points} point{'s' if points != 1 else ''}). If this cell fails, its message "
-             "says what to fix. (The grade is checked again by the grader, with more tests.)",
-             f"assert {label}.check().passed, {label}.last_outcome.message"]
+             "says what to fix. (The grade is checked again by the grader, with more tests; where the course is the "
+             "students' copy, answers are only checked then.)",
+             f"assert {label}.check().ok, {label}.last_outcome.message"]
     return "\n".join(lines)
 
 

@@ -1,4 +1,4 @@
-"""The instructors' command line: ``python -m lessons_lib.homework build|grade|export|gradescope`` (docs/instructors.md).
+"""The instructors' command line: ``python -m lessons_lib.homework build|students-copy|grade|export|gradescope`` (docs/instructors.md).
 
 Part of the homework tooling that turns the course notebooks into graded assignments; not a notebook's helper.
 """
@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="memory limit of each grading kernel, GiB")
     build.add_argument("--output-bytes", type=int, default=DEFAULT_OUTPUT_BYTES,
                        help="output kept per cell when grading, bytes")
+    copy = sub.add_parser("students-copy", help="write the students' copy of lessons_lib (no solutions, expected "
+                          "values or hidden tests) into OUT_DIR, to pip install in the students' image")
+    copy.add_argument("out_dir", type=Path, help="a new or empty folder")
     grade = sub.add_parser("grade", help="grade every submitted/<student>/ASSIGNMENT in the sandbox")
     grade.add_argument("course_dir", type=Path)
     grade.add_argument("assignment")
@@ -61,6 +64,16 @@ def main(argv: list[str] | None = None) -> int:
                   f"{result.max_score} points{hidden}")
         print(f"Next: cd {args.course_dir} && nbgrader generate_assignment {built[0].assignment} --force "
               "(see docs/instructors.md)")
+        return 0
+    if args.command == "students-copy":
+        from .students_copy import AnswerLeak, write_students_copy
+        try:
+            package = write_students_copy(args.out_dir)
+        except (FileExistsError, RuntimeError, AnswerLeak) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(f"wrote {package} (the students' copy: no solution, expected value or hidden test). Install it in the "
+              f"students' environment, instead of the course: pip install {args.out_dir} (see docs/instructors.md)")
         return 0
     if args.command == "grade":
         from .grade import grade_assignment

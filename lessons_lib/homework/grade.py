@@ -7,8 +7,11 @@
    ``grade_id``. Everything else is the instructor's: an edited, deleted or metadata-stripped locked cell is restored
    and reported, a cell the student added is not run (reported), and the student's cell metadata is never read
    (``points: 1000`` on an answer changes nothing). An honest submission reports nothing.
-2. **run** — in the sandbox (``sandbox.run_sandboxed``), on a scratch copy; the run exports each graded answer as plain
-   data (``codec``) and, for a function answer, its results on the inputs the grader chose (visible and hidden cases).
+2. **run** — in the sandbox (``sandbox.run_sandboxed``), on a scratch copy, importing the **students' copy** of
+   ``lessons_lib`` (``students_copy``, written once per grading run; the grader's own copy is hidden there): a
+   submission's code finds no solution, expected value or hidden test to copy. The run exports each graded answer as
+   plain data (``codec``) and, for a function answer, its results on the inputs the grader chose (visible and hidden
+   cases).
 3. **check** — here, in a process where no student code ever ran, with the instructor's own ``Question`` classes:
    ``Question.check = lambda self: True`` in a notebook patches the student's kernel, not this process. Hidden tests
    are checked here too, and never appear in the notebook, its outputs or the feedback: a failure says only
@@ -22,6 +25,7 @@ Part of the instructors' homework tooling (docs/instructors.md), not a notebook'
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import copy
 import json
 import os
@@ -41,6 +45,7 @@ import nbformat
 from . import codec
 from .build import BIND, bound_questions
 from .sandbox import run_sandboxed
+from .students_copy import write_students_copy
 from ..exercises.core import FunctionQuestion, Outcome
 
 MAX_ANSWER_BYTES = 64 * 2 ** 20
@@ -222,9 +227,29 @@ def _checked(label: str, question, points: int, record: dict | None, calls: list
     return Verdict(label, 0, points, f"{label}: {outcome}")
 
 
+@contextlib.contextmanager
+def students_copy_for_grading():
+    """A fresh students' copy of ``lessons_lib`` in a temporary folder (readable by the sandbox's user), removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="lessons-students-copy-"))
+    try:
+        write_students_copy(folder / "copy", pyproject=False)
+        os.chmod(folder, 0o755)
+        yield folder / "copy"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def grade_submission(course_dir: Path, assignment: str, student: str, notebook_name: str, worker: int = 0,
-                     unsandboxed: bool = False, settings: dict | None = None) -> Graded:
-    """Assemble, run in the sandbox, check: one student's one notebook (no gradebook is touched here)."""
+                     unsandboxed: bool = False, settings: dict | None = None,
+                     students_copy: Path | None = None) -> Graded:
+    """Assemble, run in the sandbox, check: one student's one notebook (no gradebook is touched here).
+
+    ``students_copy``: the folder holding the students' copy the run imports (``write_students_copy``); when None, one
+    is written for this submission alone (``grade_assignment`` writes one for all of them)."""
+    if students_copy is None:
+        with students_copy_for_grading() as copy_dir:
+            return grade_submission(course_dir, assignment, student, notebook_name, worker, unsandboxed, settings,
+                                    copy_dir)
     start = time.perf_counter()
     course_dir = Path(course_dir).resolve()
     settings = settings or read_settings(course_dir)
@@ -250,8 +275,8 @@ def grade_submission(course_dir: Path, assignment: str, student: str, notebook_n
             "timeout": timeout, "memory_bytes": int(float(settings["memory_gb"]) * 2 ** 30),
             "output_bytes": int(settings["output_bytes"]), "exports": exports, "sandboxed": not unsandboxed}))
         wall = 180 + 3 * timeout * n_code
-        finished = run_sandboxed(job_dir, course_dir=course_dir, worker=worker, wall_s=wall, cpu_s=wall,
-                                 unsandboxed=unsandboxed)
+        finished = run_sandboxed(job_dir, course_dir=course_dir, students_copy=students_copy, worker=worker,
+                                 wall_s=wall, cpu_s=wall, unsandboxed=unsandboxed)
         del inside
         run = _read_json(job_dir / "run.json") or {}
         if not run:
@@ -352,12 +377,12 @@ def grade_assignment(course_dir: Path, assignment: str, jobs: int | None = None,
     def one(student: str, name: str) -> Graded:
         worker = workers.get()
         try:
-            return grade_submission(course_dir, assignment, student, name, worker, unsandboxed, settings)
+            return grade_submission(course_dir, assignment, student, name, worker, unsandboxed, settings, copy_dir)
         finally:
             workers.put(worker)
 
     results = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+    with students_copy_for_grading() as copy_dir, concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(one, student, name): (student, name) for student, name in todo}
         for future in concurrent.futures.as_completed(futures):
             graded = future.result()

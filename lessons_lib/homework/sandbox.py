@@ -8,7 +8,10 @@ kernel together — inside ``bwrap`` with:
   fresh ``/tmp``, and one writable place: the job folder, a scratch copy of this one submission;
 * no network, no IPC, its own PID namespace (``--unshare-all``), ``--die-with-parent`` and ``--new-session``;
 * an environment cleared of everything (``--clearenv``) but ``PATH``, ``HOME`` (the scratch folder), the
-  ``LESSONS_*`` settings, the thread counts and a ``PYTHONPATH`` naming the grader's own copy of ``lessons_lib``;
+  ``LESSONS_*`` settings, the thread counts and a ``PYTHONPATH`` naming the **students' copy** of ``lessons_lib``
+  (``students_copy.write_students_copy``: no solution, expected value or hidden test), bound read-only at
+  ``/tmp/lessons-students-copy``; the grader's own copy is hidden (an empty tmpfs over its package folder, and over the
+  whole clone when it is installed from one, its ``.git`` and tests included), so the submission cannot read it;
 * run as root, a user id of its own per worker (``setpriv``, every capability dropped, no new privileges), so that
   the process limit counts that sandbox alone; as another user, an unprivileged user namespace;
 * limits: address space of the kernel (``RLIMIT_AS``, set by the runner), CPU seconds, processes, file size;
@@ -35,6 +38,7 @@ KEEP_ENV_PREFIXES = ("LESSONS_",)
 KEEP_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "LANG", "LC_ALL", "TZ")
 BASE_UID = 61000
 SCRATCH_IN_SANDBOX = "/tmp/submission"
+STUDENTS_COPY_IN_SANDBOX = "/tmp/lessons-students-copy"
 
 
 class SandboxUnavailable(RuntimeError):
@@ -59,10 +63,11 @@ def sandbox_works() -> tuple[bool, str]:
     return True, ""
 
 
-def sandbox_env(home: str) -> dict[str, str]:
-    """The environment inside: nothing of the grader's but what a lesson needs."""
+def sandbox_env(home: str, students_copy: str) -> dict[str, str]:
+    """The environment inside: nothing of the grader's but what a lesson needs; ``lessons_lib`` is the students' copy
+    (the folder holding it, first on ``PYTHONPATH``)."""
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": home,
-           "PYTHONPATH": str(Path(lessons_lib.__file__).resolve().parent.parent), "PYTHONDONTWRITEBYTECODE": "1",
+           "PYTHONPATH": str(students_copy), "PYTHONDONTWRITEBYTECODE": "1",
            "MPLBACKEND": "Agg", "JUPYTER_PLATFORM_DIRS": "1"}
     for name, value in os.environ.items():
         if name.startswith(KEEP_ENV_PREFIXES) or name in KEEP_ENV:
@@ -72,23 +77,42 @@ def sandbox_env(home: str) -> dict[str, str]:
 
 
 def _needed_paths() -> list[Path]:
-    """Folders the run must read even when they lie in a hidden home: Python, the venv, lessons_lib, the data."""
-    paths = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent.parent,
-             Path(lessons_lib.__file__).resolve().parent.parent}
+    """Folders the run must read even when they lie in a hidden home: Python, the venv, the data (not lessons_lib:
+    the run imports the students' copy, bound on its own)."""
+    paths = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent.parent}
     if settings.DATA_DIR is not None:                     # LESSONS_DATA_DIR, as settings read it (~ expanded)
         paths.add(settings.DATA_DIR.resolve())
     return sorted(p for p in paths if p.exists())
 
 
+def instructors_copy_paths() -> list[Path]:
+    """Where the grader's own copy of the course lies: its ``lessons_lib`` folder, and the clone it comes from (the
+    folder above it, or an editable install's source) when that is a clone (it has a ``pyproject.toml``)."""
+    package = Path(lessons_lib.__file__).resolve().parent
+    paths = {package}
+    roots = {package.parent}
+    try:
+        import json
+        from importlib.metadata import PackageNotFoundError, distribution
+        direct = distribution("lessons_lib").read_text("direct_url.json")
+        url = json.loads(direct).get("url", "") if direct else ""
+        if url.startswith("file://"):
+            roots.add(Path(url.removeprefix("file://")).resolve())
+    except (ImportError, PackageNotFoundError, ValueError, OSError):
+        pass
+    paths |= {root for root in roots if (root / "pyproject.toml").is_file() and (root / "lessons_lib").is_dir()}
+    return sorted(paths)
+
+
 def _hidden_paths(course_dir: Path | None) -> list[Path]:
-    hidden = {Path.home().resolve()}
+    hidden = {Path.home().resolve(), *instructors_copy_paths()}
     if course_dir is not None:
         hidden.add(Path(course_dir).resolve())
     return sorted(hidden)
 
 
 def _bwrap_args(path: str, job_dir: Path, hide: list[Path], uid: int | None, inner: list[str],
-                env: dict[str, str] | None = None) -> list[str]:
+                env: dict[str, str] | None = None, students_copy: Path | None = None) -> list[str]:
     args = [path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     for scratch in ("/tmp", "/var/tmp", "/dev/shm"):
         args += ["--perms", "1777", "--tmpfs", scratch]
@@ -103,6 +127,11 @@ def _bwrap_args(path: str, job_dir: Path, hide: list[Path], uid: int | None, inn
                 for step in between:                # bwrap would make them 0700: unreachable to the sandbox's user
                     args += ["--perms", "0755", "--dir", str(step)]
                 args += ["--ro-bind", str(needed_path), str(needed_path)]
+    for package in instructors_copy_paths():      # again, last: a venv bound above may hold it (a non-editable install)
+        if package.name == "lessons_lib" and not str(package).startswith("/tmp/"):
+            args += ["--perms", "0755", "--tmpfs", str(package)]
+    if students_copy is not None:
+        args += ["--ro-bind", str(students_copy), STUDENTS_COPY_IN_SANDBOX]
     if job_dir != Path("/"):
         args += ["--bind", str(job_dir), SCRATCH_IN_SANDBOX]
     # --unshare-all without its user namespace when root: setpriv needs the machine's real user ids
@@ -129,17 +158,23 @@ def _limits(cpu_s: int, nproc: int, fsize: int):
     return apply
 
 
-def run_sandboxed(job_dir: Path, *, course_dir: Path | None, worker: int = 0, wall_s: int = 1800, cpu_s: int = 3600,
-                  nproc: int = 256, fsize: int = 2 ** 30, unsandboxed: bool = False) -> subprocess.CompletedProcess:
+def run_sandboxed(job_dir: Path, *, course_dir: Path | None, students_copy: Path | None = None, worker: int = 0,
+                  wall_s: int = 1800, cpu_s: int = 3600, nproc: int = 256, fsize: int = 2 ** 30,
+                  unsandboxed: bool = False) -> subprocess.CompletedProcess:
     """Run the grading runner on ``job_dir`` in the sandbox (see the module's docstring); returns the finished process.
 
-    ``unsandboxed=True`` runs it as a plain child process (same clean environment and limits, but the student's code
-    can read and write what the grader can): only for code the instructor trusts.
+    ``students_copy`` is the folder holding the students' copy of ``lessons_lib`` (``write_students_copy``), the only
+    one the run may import. ``unsandboxed=True`` runs it as a plain child process (same clean environment and limits,
+    but the student's code can read and write what the grader can, the instructor's copy included): only for code the
+    instructor trusts.
     """
     job_dir = Path(job_dir).resolve()
     runner = [sys.executable, "-m", "lessons_lib.homework.runner"]
+    if unsandboxed and students_copy is None:
+        raise ValueError("students_copy: the folder of the students' copy of lessons_lib that the run imports "
+                         "(lessons_lib.homework.students_copy.write_students_copy)")
     if unsandboxed:
-        env = sandbox_env(str(job_dir))
+        env = sandbox_env(str(job_dir), str(Path(students_copy).resolve()))
         command, cwd = runner + [str(job_dir)], job_dir
     else:
         path = bwrap_path()
@@ -152,8 +187,12 @@ def run_sandboxed(job_dir: Path, *, course_dir: Path | None, worker: int = 0, wa
             os.chown(job_dir, uid, uid)
             for item in job_dir.rglob("*"):
                 os.chown(item, uid, uid)
-        env = sandbox_env(SCRATCH_IN_SANDBOX)
-        command = _bwrap_args(path, job_dir, _hidden_paths(course_dir), uid, runner + [SCRATCH_IN_SANDBOX], env)
+        if students_copy is None:
+            raise ValueError("students_copy: the folder of the students' copy of lessons_lib that the run imports "
+                             "(lessons_lib.homework.students_copy.write_students_copy)")
+        env = sandbox_env(SCRATCH_IN_SANDBOX, STUDENTS_COPY_IN_SANDBOX)
+        command = _bwrap_args(path, job_dir, _hidden_paths(course_dir), uid, runner + [SCRATCH_IN_SANDBOX], env,
+                              students_copy=Path(students_copy).resolve())
         cwd = "/"
     process = subprocess.Popen(command, cwd=cwd, env=env if unsandboxed else {}, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, preexec_fn=_limits(cpu_s, nproc, fsize))
